@@ -1,0 +1,616 @@
+//! BER-TLV (ISO/IEC 7816-4 §5.2, EMV Book 3 Annex B), with the weak spots of
+//! the `iso7816-tlv` crate closed.
+//!
+//! Tags are validated by `iso7816-tlv`'s [`iso7816_tlv::ber::Tag`] and trees
+//! convert to and from its [`iso7816_tlv::ber::Tlv`]. The walk over the bytes
+//! is ours, because the crate's has four gaps that a card answer can reach:
+//!
+//! - `00` and `FF` padding between objects (allowed by EMV) is skipped here,
+//!   at every level; the crate fails on `00` and reads `FF` as a tag.
+//! - The indefinite length form `80` is an error here; the crate reads it as 0.
+//! - Nesting is capped at [`MAX_DEPTH`] before recursing; the crate recurses
+//!   without limit and overflows the stack on deeply nested input.
+//! - Every error names the offset and tag; the crate's error is wrapped.
+//!
+//! ```
+//! use sscard_apdu::tlv::{self, Tlv};
+//! // FCI of SELECT SSSE with the algorithm template of spec 01 §1.5.
+//! let fci = sscard_apdu::hexfmt::parse("6F 0C 84 02 73 78 A5 06 9F 0C 03 86 01 03")?;
+//! let objects = Tlv::parse_all(&fci)?;
+//! let alg = tlv::find_path(&objects, &[0x6F, 0xA5, 0x9F0C]).and_then(Tlv::bytes);
+//! assert_eq!(alg, Some(&[0x86, 0x01, 0x03][..]));
+//! # Ok::<(), sscard_apdu::Error>(())
+//! ```
+
+use core::fmt;
+
+use iso7816_tlv::ber;
+
+use crate::error::{Error, Result, TlvCrateError};
+
+/// Deepest nesting of constructed objects the parser accepts. Real card
+/// answers nest four or five levels (`6F`/`A5`/`BF0C`/`61`/…).
+pub const MAX_DEPTH: usize = 16;
+
+/// A BER-TLV tag of one to three bytes, held as its number (`0x9F4B`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tag(u32);
+
+impl Tag {
+    /// Checks `number` with `iso7816-tlv`'s tag rules.
+    ///
+    /// # Errors
+    /// [`Error::TlvTagValue`] for `0`, more than 3 bytes, or a byte sequence
+    /// that is not a well-formed tag.
+    pub fn new(number: u32) -> Result<Self> {
+        ber::Tag::try_from(number)
+            .map(|_| Self(number))
+            .map_err(|e| Error::TlvTagValue {
+                tag: number,
+                source: TlvCrateError(e),
+            })
+    }
+
+    /// The tag's number, e.g. `0x9F4B`.
+    pub const fn number(self) -> u32 {
+        self.0
+    }
+
+    /// The tag's bytes on the wire.
+    pub fn to_bytes(self) -> Vec<u8> {
+        let b = self.0.to_be_bytes();
+        let skip = b.iter().take_while(|x| **x == 0).count().min(3);
+        b[skip..].to_vec()
+    }
+
+    /// Bit 6 of the first byte: the value is a list of objects.
+    pub fn is_constructed(self) -> bool {
+        self.to_bytes().first().is_some_and(|b| b & 0x20 != 0)
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.to_bytes();
+        for x in b {
+            write!(f, "{x:02X}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tag({self})")
+    }
+}
+
+/// The value of a BER-TLV object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Bytes.
+    Primitive(Vec<u8>),
+    /// Nested objects.
+    Constructed(Vec<Tlv>),
+}
+
+/// One BER-TLV object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tlv {
+    tag: Tag,
+    value: Value,
+}
+
+impl Tlv {
+    /// A primitive object.
+    ///
+    /// # Errors
+    /// An invalid tag, or a constructed one.
+    pub fn primitive(tag: u32, value: impl Into<Vec<u8>>) -> Result<Self> {
+        let tag = Tag::new(tag)?;
+        if tag.is_constructed() {
+            return Err(Error::TlvInconsistent {
+                tag: tag.0,
+                expected: "constructed",
+            });
+        }
+        Ok(Self {
+            tag,
+            value: Value::Primitive(value.into()),
+        })
+    }
+
+    /// A constructed object holding `children`.
+    ///
+    /// # Errors
+    /// An invalid tag, or a primitive one.
+    pub fn constructed(tag: u32, children: Vec<Tlv>) -> Result<Self> {
+        let tag = Tag::new(tag)?;
+        if !tag.is_constructed() {
+            return Err(Error::TlvInconsistent {
+                tag: tag.0,
+                expected: "primitive",
+            });
+        }
+        Ok(Self {
+            tag,
+            value: Value::Constructed(children),
+        })
+    }
+
+    /// The tag.
+    pub fn tag(&self) -> Tag {
+        self.tag
+    }
+
+    /// The value.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The bytes of a primitive object; `None` for a constructed one.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.value {
+            Value::Primitive(v) => Some(v),
+            Value::Constructed(_) => None,
+        }
+    }
+
+    /// The children of a constructed object; empty for a primitive one.
+    pub fn children(&self) -> &[Tlv] {
+        match &self.value {
+            Value::Primitive(_) => &[],
+            Value::Constructed(c) => c,
+        }
+    }
+
+    /// Length of the value field in bytes.
+    pub fn value_len(&self) -> usize {
+        match &self.value {
+            Value::Primitive(v) => v.len(),
+            Value::Constructed(c) => c.iter().map(Tlv::encoded_len).sum(),
+        }
+    }
+
+    /// Length of the whole encoded object.
+    pub fn encoded_len(&self) -> usize {
+        let n = self.value_len();
+        self.tag.to_bytes().len() + length_field_len(n) + n
+    }
+
+    /// Appends the DER-style encoding (shortest length form) to `out`.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.tag.to_bytes());
+        encode_length(self.value_len(), out);
+        match &self.value {
+            Value::Primitive(v) => out.extend_from_slice(v),
+            Value::Constructed(c) => c.iter().for_each(|t| t.encode_into(out)),
+        }
+    }
+
+    /// The encoded object.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.encoded_len());
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Parses every object in `input`, skipping `00`/`FF` padding between them.
+    ///
+    /// # Errors
+    /// Truncated input, indefinite or oversized lengths, invalid tags and
+    /// nesting deeper than [`MAX_DEPTH`], each with its offset.
+    pub fn parse_all(input: &[u8]) -> Result<Vec<Tlv>> {
+        parse_list(input, 0, 1)
+    }
+
+    /// Parses exactly one object (padding around it allowed).
+    ///
+    /// # Errors
+    /// As [`Tlv::parse_all`]; [`Error::TlvTruncated`] when the input holds no
+    /// object, [`Error::TlvTrailing`] when it holds more than one.
+    pub fn parse_one(input: &[u8]) -> Result<Tlv> {
+        let mut all = parse_list(input, 0, 1)?;
+        match all.len() {
+            1 => Ok(all.remove(0)),
+            0 => Err(Error::TlvTruncated {
+                offset: input.len(),
+                what: "tag",
+                needed: 1,
+                available: 0,
+            }),
+            _ => Err(Error::TlvTrailing {
+                offset: all[0].encoded_len(),
+            }),
+        }
+    }
+
+    /// Parses this primitive object's value as BER-TLV, as `9F0C` needs
+    /// (spec 01 §1.5: its value is itself `86 01 xx`).
+    ///
+    /// # Errors
+    /// As [`Tlv::parse_all`]; a constructed object gives an empty list.
+    pub fn parse_value(&self) -> Result<Vec<Tlv>> {
+        match &self.value {
+            Value::Primitive(v) => Tlv::parse_all(v),
+            Value::Constructed(c) => Ok(c.clone()),
+        }
+    }
+
+    /// First descendant (depth first, self included) with this tag.
+    pub fn find_tag(&self, tag: u32) -> Option<&Tlv> {
+        if self.tag.0 == tag {
+            return Some(self);
+        }
+        find_tag(self.children(), tag)
+    }
+}
+
+/// The object reached by following `path`, one tag per level, starting in
+/// `list`. Constructed objects match as well as primitive ones.
+pub fn find_path<'a>(list: &'a [Tlv], path: &[u32]) -> Option<&'a Tlv> {
+    let (first, rest) = path.split_first()?;
+    let hit = list.iter().find(|t| t.tag.0 == *first)?;
+    if rest.is_empty() {
+        Some(hit)
+    } else {
+        find_path(hit.children(), rest)
+    }
+}
+
+/// First object with `tag` anywhere in `list`, depth first.
+pub fn find_tag(list: &[Tlv], tag: u32) -> Option<&Tlv> {
+    list.iter().find_map(|t| t.find_tag(tag))
+}
+
+/// Every object with `tag` anywhere in `list`, depth first.
+pub fn find_all(list: &[Tlv], tag: u32) -> Vec<&Tlv> {
+    fn walk<'a>(list: &'a [Tlv], tag: u32, out: &mut Vec<&'a Tlv>) {
+        for t in list {
+            if t.tag.0 == tag {
+                out.push(t);
+            }
+            walk(t.children(), tag, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(list, tag, &mut out);
+    out
+}
+
+/// Encodes a list of objects one after the other.
+pub fn encode_all(list: &[Tlv]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(list.iter().map(Tlv::encoded_len).sum());
+    list.iter().for_each(|t| t.encode_into(&mut out));
+    out
+}
+
+/// Length of a BER length field for a value of `n` bytes.
+pub fn length_field_len(n: usize) -> usize {
+    match n {
+        0..=0x7F => 1,
+        0x80..=0xFF => 2,
+        0x100..=0xFFFF => 3,
+        0x1_0000..=0xFF_FFFF => 4,
+        _ => 5,
+    }
+}
+
+/// Appends the shortest BER length field for `n` to `out`.
+pub fn encode_length(n: usize, out: &mut Vec<u8>) {
+    let bytes = (n as u64).to_be_bytes();
+    match length_field_len(n) {
+        1 => out.push(n as u8),
+        k => {
+            out.push(0x80 | (k as u8 - 1));
+            out.extend_from_slice(&bytes[8 - (k - 1)..]);
+        }
+    }
+}
+
+/// Reads a tag at `input[pos..]`; returns the tag and the bytes it used.
+pub(crate) fn read_tag(input: &[u8], pos: usize, base: usize) -> Result<(Tag, usize)> {
+    let truncated = |needed| Error::TlvTruncated {
+        offset: base + input.len(),
+        what: "tag",
+        needed,
+        available: 0,
+    };
+    let first = *input.get(pos).ok_or(truncated(1))?;
+    let mut number = u32::from(first);
+    let mut len = 1;
+    if first & 0x1F == 0x1F {
+        loop {
+            let b = *input.get(pos + len).ok_or(truncated(1))?;
+            number = (number << 8) | u32::from(b);
+            len += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+            if len == 3 {
+                // A fourth tag byte would follow: ISO/IEC 7816-4 reserves it.
+                return Err(Error::TlvTag {
+                    offset: base + pos,
+                    source: TlvCrateError(iso7816_tlv::TlvError::TagIsRFU),
+                });
+            }
+        }
+    }
+    ber::Tag::try_from(number).map_err(|e| Error::TlvTag {
+        offset: base + pos,
+        source: TlvCrateError(e),
+    })?;
+    Ok((Tag(number), len))
+}
+
+/// Reads a BER length at `input[pos..]`; returns the length and the bytes it used.
+fn read_length(input: &[u8], pos: usize, base: usize, tag: Tag) -> Result<(usize, usize)> {
+    let truncated = |needed, available| Error::TlvTruncated {
+        offset: base + pos,
+        what: "length",
+        needed,
+        available,
+    };
+    let first = *input.get(pos).ok_or(truncated(1, 0))?;
+    match first {
+        0x00..=0x7F => Ok((usize::from(first), 1)),
+        0x80 => Err(Error::TlvIndefiniteLength {
+            offset: base + pos,
+            tag: tag.0,
+        }),
+        0x81..=0x84 => {
+            let k = usize::from(first & 0x7F);
+            let rest = input.get(pos + 1..).unwrap_or(&[]);
+            let bytes = rest.get(..k).ok_or(truncated(k, rest.len()))?;
+            let n = bytes
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+            Ok((n, 1 + k))
+        }
+        _ => Err(Error::TlvLengthForm {
+            offset: base + pos,
+            tag: tag.0,
+            first,
+        }),
+    }
+}
+
+fn parse_list(input: &[u8], base: usize, depth: usize) -> Result<Vec<Tlv>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < input.len() {
+        if matches!(input[pos], 0x00 | 0xFF) {
+            pos += 1;
+            continue;
+        }
+        let start = pos;
+        let (tag, tag_len) = read_tag(input, pos, base)?;
+        pos += tag_len;
+        let (len, len_len) = read_length(input, pos, base, tag)?;
+        pos += len_len;
+        let available = input.len() - pos;
+        if len > available {
+            return Err(Error::TlvTruncated {
+                offset: base + pos,
+                what: "value",
+                needed: len,
+                available,
+            });
+        }
+        let body = &input[pos..pos + len];
+        let value = if tag.is_constructed() {
+            if depth >= MAX_DEPTH {
+                return Err(Error::TlvTooDeep {
+                    offset: base + start,
+                    tag: tag.0,
+                    max: MAX_DEPTH,
+                });
+            }
+            Value::Constructed(parse_list(body, base + pos, depth + 1)?)
+        } else {
+            Value::Primitive(body.to_vec())
+        };
+        pos += len;
+        out.push(Tlv { tag, value });
+    }
+    Ok(out)
+}
+
+impl TryFrom<&Tlv> for ber::Tlv {
+    type Error = Error;
+    fn try_from(t: &Tlv) -> Result<Self> {
+        let tag = ber::Tag::try_from(t.tag.0).map_err(|e| Error::TlvTagValue {
+            tag: t.tag.0,
+            source: TlvCrateError(e),
+        })?;
+        let value = match &t.value {
+            Value::Primitive(v) => ber::Value::Primitive(v.clone()),
+            Value::Constructed(c) => {
+                ber::Value::Constructed(c.iter().map(ber::Tlv::try_from).collect::<Result<_>>()?)
+            }
+        };
+        ber::Tlv::new(tag, value).map_err(|e| Error::TlvTagValue {
+            tag: t.tag.0,
+            source: TlvCrateError(e),
+        })
+    }
+}
+
+impl TryFrom<&ber::Tlv> for Tlv {
+    type Error = Error;
+    fn try_from(t: &ber::Tlv) -> Result<Self> {
+        let number: u64 = t.tag().clone().into();
+        let tag = Tag::new(u32::try_from(number).map_err(|_| Error::TlvTagValue {
+            tag: u32::MAX,
+            source: TlvCrateError(iso7816_tlv::TlvError::TagIsRFU),
+        })?)?;
+        let value = match t.value() {
+            ber::Value::Primitive(v) => Value::Primitive(v.clone()),
+            ber::Value::Constructed(c) => {
+                Value::Constructed(c.iter().map(Tlv::try_from).collect::<Result<_>>()?)
+            }
+        };
+        Ok(Tlv { tag, value })
+    }
+}
+
+impl fmt::Display for Tlv {
+    /// An indented tree, one object per line: `6F` / `  84 (2) 73 78`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn write(t: &Tlv, f: &mut fmt::Formatter<'_>, indent: usize) -> fmt::Result {
+            write!(f, "{:indent$}{}", "", t.tag, indent = indent)?;
+            match &t.value {
+                Value::Primitive(v) => {
+                    writeln!(f, " ({}) {}", v.len(), crate::hexfmt::to_spaced_hex(v))
+                }
+                Value::Constructed(c) => {
+                    writeln!(f)?;
+                    c.iter().try_for_each(|x| write(x, f, indent + 2))
+                }
+            }
+        }
+        write(self, f, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hexfmt::parse;
+
+    #[test]
+    fn padding_is_skipped_at_every_level() -> Result<()> {
+        let b = parse("00 FF 70 07 00 5A 02 11 22 FF 00 00 FF")?;
+        let t = Tlv::parse_all(&b)?;
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].children().len(), 1);
+        assert_eq!(t[0].children()[0].bytes(), Some(&[0x11, 0x22][..]));
+        Ok(())
+    }
+
+    #[test]
+    fn indefinite_length_is_an_error() -> Result<()> {
+        let b = parse("70 80 5A 01 11 00 00")?;
+        assert_eq!(
+            Tlv::parse_all(&b),
+            Err(Error::TlvIndefiniteLength {
+                offset: 1,
+                tag: 0x70
+            })
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn truncation_names_offset() -> Result<()> {
+        let b = parse("6F 05 84 04 01 02")?;
+        assert_eq!(
+            Tlv::parse_all(&b),
+            Err(Error::TlvTruncated {
+                offset: 2,
+                what: "value",
+                needed: 5,
+                available: 4
+            })
+        );
+        let b = parse("6F 04 84 04 01 02")?;
+        assert!(matches!(
+            Tlv::parse_all(&b),
+            Err(Error::TlvTruncated {
+                offset: 4,
+                what: "value",
+                needed: 4,
+                available: 2
+            })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn find_by_path_reaches_constructed_tags() -> Result<()> {
+        let b = parse("6F 12 84 02 AA BB A5 0C BF 0C 09 61 07 4F 05 A0 00 00 03 33")?;
+        let t = Tlv::parse_all(&b)?;
+        let entry = find_path(&t, &[0x6F, 0xA5, 0xBF0C, 0x61]);
+        assert_eq!(entry.map(|e| e.children().len()), Some(1));
+        assert_eq!(
+            find_tag(&t, 0x4F).and_then(Tlv::bytes),
+            Some(&[0xA0, 0, 0, 3, 0x33][..])
+        );
+        assert_eq!(find_all(&t, 0x61).len(), 1);
+        assert!(find_path(&t, &[0x6F, 0x61]).is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn nine_f_zero_c_holds_a_tlv() -> Result<()> {
+        let b = parse("6F 0C 84 02 73 78 A5 06 9F 0C 03 86 01 03")?;
+        let t = Tlv::parse_all(&b)?;
+        let inner = find_path(&t, &[0x6F, 0xA5, 0x9F0C])
+            .map(Tlv::parse_value)
+            .transpose()?
+            .unwrap_or_default();
+        assert_eq!(
+            find_tag(&inner, 0x86).and_then(Tlv::bytes),
+            Some(&[3u8][..])
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn long_lengths_round_trip() -> Result<()> {
+        for n in [0usize, 1, 127, 128, 255, 256, 65_535, 65_536] {
+            let t = Tlv::primitive(0x9F4B, vec![7u8; n])?;
+            let b = t.to_bytes();
+            assert_eq!(Tlv::parse_all(&b)?, vec![t]);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn bad_tags() {
+        assert!(Tag::new(0).is_err());
+        assert!(Tag::new(0x1F).is_err());
+        assert!(Tag::new(0x9F80).is_err());
+        assert!(Tag::new(0x1234_5678).is_err());
+        assert!(Tlv::primitive(0x70, []).is_err());
+        assert!(Tlv::constructed(0x5A, vec![]).is_err());
+        // Four tag bytes.
+        assert!(matches!(
+            Tlv::parse_all(&[0x9F, 0x81, 0x81, 0x01, 0x00]),
+            Err(Error::TlvTag { offset: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn depth_is_capped_before_recursing() -> Result<()> {
+        // Properly nested lengths so that only the depth can stop it.
+        let mut t = Tlv::primitive(0x5A, [1])?;
+        for _ in 0..MAX_DEPTH {
+            t = Tlv::constructed(0x70, vec![t])?;
+        }
+        assert!(matches!(
+            Tlv::parse_all(&t.to_bytes()),
+            Err(Error::TlvTooDeep { max: MAX_DEPTH, .. })
+        ));
+        let mut ok = Tlv::primitive(0x5A, [1])?;
+        for _ in 0..MAX_DEPTH - 1 {
+            ok = Tlv::constructed(0x70, vec![ok])?;
+        }
+        assert_eq!(Tlv::parse_all(&ok.to_bytes())?, vec![ok]);
+        Ok(())
+    }
+
+    #[test]
+    fn agrees_with_iso7816_tlv() -> Result<()> {
+        let b = parse("70 0E 61 0C 4F 05 A0 00 00 03 33 50 03 50 42 43")?;
+        let ours = Tlv::parse_all(&b)?;
+        let theirs = ber::Tlv::from_bytes(&b).map_err(|e| Error::TlvTag {
+            offset: 0,
+            source: TlvCrateError(e),
+        })?;
+        assert_eq!(ber::Tlv::try_from(&ours[0])?, theirs);
+        assert_eq!(Tlv::try_from(&theirs)?, ours[0]);
+        assert_eq!(theirs.to_vec(), ours[0].to_bytes());
+        Ok(())
+    }
+}

@@ -206,21 +206,17 @@ pub fn n_decode(bytes: &[u8]) -> Result<String> {
 /// `n` back to a number.
 ///
 /// # Errors
-/// Bad BCD, or more than 19 significant digits.
+/// Bad BCD, or a value above `u64::MAX`.
 pub fn n_decode_u64(bytes: &[u8]) -> Result<u64> {
     let s = n_decode(bytes)?;
-    let trimmed = s.trim_start_matches('0');
-    if trimmed.len() > 19 {
-        return Err(Error::FieldTooLong {
+    s.bytes()
+        .try_fold(0u64, |acc, d| acc.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+        .ok_or(Error::FieldTooLong {
             format: "n",
-            len: trimmed.len(),
+            len: s.trim_start_matches('0').len(),
             unit: "digits",
-            max: 19,
-        });
-    }
-    Ok(trimmed
-        .bytes()
-        .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')))
+            max: 20,
+        })
 }
 
 /// Encodes `text` as GBK (ASCII stays ASCII). Never substitutes: a

@@ -37,12 +37,20 @@ pub const MAX_DEPTH: usize = 16;
 pub struct Tag(u32);
 
 impl Tag {
-    /// Checks `number` with `iso7816-tlv`'s tag rules.
+    /// Checks `number` with `iso7816-tlv`'s tag rules. A first byte `FF` is
+    /// refused too: ISO/IEC 7816-4 reads it as padding between objects.
     ///
     /// # Errors
-    /// [`Error::TlvTagValue`] for `0`, more than 3 bytes, or a byte sequence
-    /// that is not a well-formed tag.
+    /// [`Error::TlvTagValue`] for `0`, more than 3 bytes, a first byte `FF`,
+    /// or a byte sequence that is not a well-formed tag.
     pub fn new(number: u32) -> Result<Self> {
+        let first = number.to_be_bytes().into_iter().find(|b| *b != 0);
+        if first == Some(0xFF) {
+            return Err(Error::TlvTagValue {
+                tag: number,
+                source: TlvCrateError(iso7816_tlv::TlvError::InvalidInput),
+            });
+        }
         ber::Tag::try_from(number)
             .map(|_| Self(number))
             .map_err(|e| Error::TlvTagValue {

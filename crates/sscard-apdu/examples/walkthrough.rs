@@ -26,7 +26,11 @@ fn main() -> Result<(), sscard_apdu::Error> {
     let algorithm = find_path(&objects, &[0x6F, 0xA5, 0x9F0C])
         .map(Tlv::parse_value)
         .transpose()?
-        .and_then(|inner| find_path(&inner, &[0x86]).and_then(Tlv::bytes).map(<[u8]>::to_vec));
+        .and_then(|inner| {
+            find_path(&inner, &[0x86])
+                .and_then(Tlv::bytes)
+                .map(<[u8]>::to_vec)
+        });
     let name = match algorithm.as_deref() {
         Some([0x01]) => "DES",
         Some([0x02]) => "SSF33 (unsupported)",
@@ -37,12 +41,21 @@ fn main() -> Result<(), sscard_apdu::Error> {
 
     // EF05 records of the card in spec 05's example.
     let reads: [(u8, &str, Format); 4] = [
-        (0x01, "01 10 63 99 00 D1 56 00 00 05 00 BF 7C 7A 48 FB 49 66 90 00", Format::B),
+        (
+            0x01,
+            "01 10 63 99 00 D1 56 00 00 05 00 BF 7C 7A 48 FB 49 66 90 00",
+            Format::B,
+        ),
         (0x03, "03 04 31 2E 30 30 90 00", Format::An),
         (0x05, "05 04 20 10 10 01 90 00", Format::Cn),
         (0x07, "07 09 58 30 30 30 30 30 30 31 39 90 00", Format::An),
     ];
-    let labels = ["card identification code", "spec version", "issue date", "card number"];
+    let labels = [
+        "card identification code",
+        "spec version",
+        "issue date",
+        "card number",
+    ];
     for ((rec, answer, format), label) in reads.iter().zip(labels) {
         let cmd = Command::new(0x00, 0xB2, *rec, 0x04).with_le(256)?;
         let resp: Response = answer.parse()?;

@@ -210,7 +210,9 @@ pub fn n_decode(bytes: &[u8]) -> Result<String> {
 pub fn n_decode_u64(bytes: &[u8]) -> Result<u64> {
     let s = n_decode(bytes)?;
     s.bytes()
-        .try_fold(0u64, |acc, d| acc.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+        .try_fold(0u64, |acc, d| {
+            acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })
         .ok_or(Error::FieldTooLong {
             format: "n",
             len: s.trim_start_matches('0').len(),
@@ -335,7 +337,8 @@ impl Date {
                 reason: "month outside 01..12",
             });
         }
-        let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+        let leap =
+            year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
         let days = match month {
             2 if leap => 29,
             2 => 28,

@@ -17,7 +17,11 @@ fn command() -> impl Strategy<Value = Command> {
             3 => proptest::collection::vec(any::<u8>(), 0..=255),
             1 => proptest::collection::vec(any::<u8>(), 256..=700),
         ],
-        prop_oneof![Just(None), (1usize..=256).prop_map(Some), (1usize..=65_536).prop_map(Some)],
+        prop_oneof![
+            Just(None),
+            (1usize..=256).prop_map(Some),
+            (1usize..=65_536).prop_map(Some)
+        ],
     )
         .prop_map(|([cla, ins, p1, p2], data, le)| {
             let mut c = Command::new(cla, ins, p1, p2);

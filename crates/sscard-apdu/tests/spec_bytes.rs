@@ -56,7 +56,10 @@ fn gbk_name_round_trip() -> sscard_apdu::Result<()> {
 fn dates_and_amounts_in_cn_and_n() -> sscard_apdu::Result<()> {
     // EF05 tag 05, issue date 2010-10-01, cn 4.
     let d: Date = "20101001".parse()?;
-    assert_eq!(Format::Cn.encode(&d.to_string(), 4)?, [0x20, 0x10, 0x10, 0x01]);
+    assert_eq!(
+        Format::Cn.encode(&d.to_string(), 4)?,
+        [0x20, 0x10, 0x10, 0x01]
+    );
     assert_eq!(d.to_bcd(), [0x20, 0x10, 0x10, 0x01]);
     // GPO amount 9F02 (n 6) of 25.80 yuan.
     let a: Amount = "25.80".parse()?;
@@ -81,7 +84,9 @@ fn fci_with_algorithm_template() -> sscard_apdu::Result<()> {
     let fci = Tlv::parse_all(resp.data())?;
     let template = find_path(&fci, &[0x6F, 0xA5, 0x9F0C]).map(Tlv::parse_value);
     let alg = match template {
-        Some(Ok(inner)) => find_path(&inner, &[0x86]).and_then(Tlv::bytes).map(<[u8]>::to_vec),
+        Some(Ok(inner)) => find_path(&inner, &[0x86])
+            .and_then(Tlv::bytes)
+            .map(<[u8]>::to_vec),
         _ => None,
     };
     assert_eq!(alg, Some(vec![0x03]));

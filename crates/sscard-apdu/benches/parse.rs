@@ -2,6 +2,8 @@
 //! `iso7816-tlv` crate parsing the same bytes (its `simple` module for the
 //! one-byte-tag records, its `ber` module for the FCI).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};

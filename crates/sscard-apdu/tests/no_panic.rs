@@ -2,6 +2,8 @@
 //! stable Rust: errors are fine, panics are not. (The fuzz targets under
 //! `fuzz/` do the same coverage-guided, on nightly.)
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use sscard_apdu::dol::Dol;
 use sscard_apdu::field::{self, Date, Format};
 use sscard_apdu::record::{self, BtlvRecord, Record};

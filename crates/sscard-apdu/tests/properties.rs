@@ -1,6 +1,8 @@
 //! Property tests: every encoder round-trips through its parser, and no
 //! parser panics on arbitrary bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;

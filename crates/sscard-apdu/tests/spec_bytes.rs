@@ -1,5 +1,7 @@
 //! Real bytes from the specification (spec 01, 02, 04).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use sscard_apdu::field::{self, Amount, Date, Format};
 use sscard_apdu::hexfmt::parse;
 use sscard_apdu::tlv::{find_path, Tlv};

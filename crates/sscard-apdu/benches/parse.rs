@@ -23,7 +23,7 @@ fn record_file() -> Vec<u8> {
         Record::new(0x37, *b"CHN"),
         Record::new(0x38, *b"01"),
         Record::new(0x39, vec![0x20, 0x24, 0x01, 0x01]),
-        Record::new(0x2E, vec![b'g'; 18]),
+        Record::new(0x2E, vec![b'g'; 24]),
     ];
     let recs: Vec<Record> = recs.into_iter().filter_map(Result::ok).collect();
     let mut b = encode_records(&recs);
@@ -33,12 +33,23 @@ fn record_file() -> Vec<u8> {
 
 /// The FCI of SELECT AID A000000333010101 with a PDOL, as qPBOC cards answer.
 fn fci() -> Vec<u8> {
-    sscard_apdu::hexfmt::parse(
-        "6F 4D 84 08 A0 00 00 03 33 01 01 01 A5 41 50 0A 50 42 4F 43 20 44 45 42 49 54 87 01 01 \
-         9F 38 21 9F 66 04 9F 02 06 9F 03 06 9F 1A 02 95 05 5F 2A 02 9A 03 9C 01 9F 37 04 DF 60 01 \
-         DF 69 01 5F 2D 02 7A 68 9F 11 01 01 BF 0C 05 9F 4D 02 0B 0A",
+    let h = |s: &str| sscard_apdu::hexfmt::parse(s).unwrap();
+    let p = |t: u32, v: &str| Tlv::primitive(t, h(v)).unwrap();
+    let a5 = Tlv::constructed(
+        0xA5,
+        vec![
+            Tlv::primitive(0x50, *b"PBOC DEBIT").unwrap(),
+            p(0x87, "01"),
+            p(0x9F38, "9F66049F02069F03069F1A0295055F2A029A039C019F3704DF6001DF6901"),
+            Tlv::primitive(0x5F2D, *b"zh").unwrap(),
+            p(0x9F11, "01"),
+            Tlv::constructed(0xBF0C, vec![p(0x9F4D, "0B0A")]).unwrap(),
+        ],
     )
-    .unwrap_or_default()
+    .unwrap();
+    Tlv::constructed(0x6F, vec![p(0x84, "A000000333010101"), a5])
+        .unwrap()
+        .to_bytes()
 }
 
 fn bench(c: &mut Criterion) {

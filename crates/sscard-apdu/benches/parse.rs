@@ -40,7 +40,10 @@ fn fci() -> Vec<u8> {
         vec![
             Tlv::primitive(0x50, *b"PBOC DEBIT").unwrap(),
             p(0x87, "01"),
-            p(0x9F38, "9F66049F02069F03069F1A0295055F2A029A039C019F3704DF6001DF6901"),
+            p(
+                0x9F38,
+                "9F66049F02069F03069F1A0295055F2A029A039C019F3704DF6001DF6901",
+            ),
             Tlv::primitive(0x5F2D, *b"zh").unwrap(),
             p(0x9F11, "01"),
             Tlv::constructed(0xBF0C, vec![p(0x9F4D, "0B0A")]).unwrap(),

@@ -38,6 +38,7 @@ pub mod mac;
 pub mod random;
 pub mod secret;
 pub mod sign;
+pub mod x509;
 
 pub use error::{Error, Result};
 pub use secret::Sm4Key;

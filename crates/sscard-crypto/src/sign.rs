@@ -84,6 +84,34 @@ impl PublicKey {
         self.0.to_sec1_point(false).as_bytes().to_vec()
     }
 
+    /// SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`), as OpenSSL reads it.
+    ///
+    /// # Errors
+    /// [`Error::KeyFile`] if encoding fails.
+    pub fn to_spki_pem(&self) -> Result<String> {
+        use ::sm2::pkcs8::EncodePublicKey;
+        self.0
+            .to_public_key_pem(Default::default())
+            .map_err(|e| Error::KeyFile {
+                what: "SM2 public key",
+                reason: e.to_string(),
+            })
+    }
+
+    /// From SubjectPublicKeyInfo PEM.
+    ///
+    /// # Errors
+    /// [`Error::KeyFile`] when it does not parse.
+    pub fn from_spki_pem(pem: &str) -> Result<Self> {
+        use ::sm2::pkcs8::DecodePublicKey;
+        ::sm2::PublicKey::from_public_key_pem(pem)
+            .map(Self)
+            .map_err(|e| Error::KeyFile {
+                what: "SM2 public key",
+                reason: e.to_string(),
+            })
+    }
+
     /// The `sm2` crate's key.
     pub fn inner(&self) -> &::sm2::PublicKey {
         &self.0

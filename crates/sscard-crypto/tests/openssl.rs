@@ -1,0 +1,384 @@
+//! Cross-checks against an independent implementation: the OpenSSL 3 CLI.
+//!
+//! Without `openssl` on the PATH these tests skip with a message, except
+//! with `CI=true`, where they fail: CI never passes without the cross-check.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sscard_crypto::x509::{self, CertKind, CertSpec, Certificate};
+use sscard_crypto::{
+    auth, cipher, debit, digest, diversify, mac, KeyPair, Signature, Sm4Key, DEFAULT_ID,
+};
+
+fn in_ci() -> bool {
+    matches!(
+        std::env::var("CI")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Ok("true" | "1" | "yes")
+    )
+}
+
+/// Runs `openssl args…` with `stdin`; `None` (skip) if openssl is missing outside CI.
+fn openssl(args: &[&str], stdin: &[u8]) -> Option<std::process::Output> {
+    use std::io::Write;
+    let child = Command::new("openssl")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if in_ci() => panic!("CI=true but openssl cannot run: {e}"),
+        Err(e) => {
+            eprintln!("skipped: openssl cannot run: {e}");
+            return None;
+        }
+    };
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    Some(child.wait_with_output().unwrap())
+}
+
+fn ok(out: &std::process::Output) -> &[u8] {
+    assert!(
+        out.status.success(),
+        "openssl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    &out.stdout
+}
+
+fn openssl_enc(cipher: &str, key: &Sm4Key, iv: Option<&[u8; 16]>, data: &[u8]) -> Option<Vec<u8>> {
+    let k = hex::encode(key.expose());
+    let mut args = vec!["enc", cipher, "-nopad", "-K", &k];
+    let iv_hex = iv.map(hex::encode);
+    if let Some(iv) = &iv_hex {
+        args.extend(["-iv", iv]);
+    }
+    openssl(&args, data).map(|o| ok(&o).to_vec())
+}
+
+/// Deterministic test bytes.
+fn bytes(n: usize, seed: u8) -> Vec<u8> {
+    (0..n)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+#[test]
+fn sm3_matches_openssl() {
+    for data in [b"abc".to_vec(), bytes(1000, 3), Vec::new()] {
+        let Some(out) = openssl(&["dgst", "-sm3", "-binary"], &data) else {
+            return;
+        };
+        assert_eq!(ok(&out), digest::sm3(&data));
+    }
+}
+
+#[test]
+fn sm4_cbc_and_ecb_match_openssl() {
+    let key = Sm4Key::from_hex("0123456789abcdeffedcba9876543210").unwrap();
+    let iv = [0x5A; 16];
+    let data = bytes(160, 9);
+    let Some(theirs) = openssl_enc("-sm4-cbc", &key, Some(&iv), &data) else {
+        return;
+    };
+    assert_eq!(cipher::cbc_encrypt(&key, &iv, &data).unwrap(), theirs);
+    let Some(theirs) = openssl_enc("-sm4-ecb", &key, None, &data) else {
+        return;
+    };
+    assert_eq!(cipher::ecb_encrypt(&key, &data).unwrap(), theirs);
+}
+
+/// Diversification is SM4-ECB of `F ‖ not F`; compute it with OpenSSL.
+fn openssl_step(parent: &Sm4Key, factor: &[u8; 8]) -> Option<Sm4Key> {
+    let mut block = factor.to_vec();
+    block.extend(factor.iter().map(|b| !b));
+    openssl_enc("-sm4-ecb", parent, None, &block).map(|v| Sm4Key::from_slice(&v).unwrap())
+}
+
+#[test]
+fn diversification_matches_openssl() {
+    let master = Sm4Key::from_hex("11223344556677888877665544332211").unwrap();
+    let card_id =
+        diversify::card_id(&hex::decode("639900D15600000500BF7C7A48FB4966").unwrap()).unwrap();
+    let Some(level2) = openssl_step(&master, &diversify::area_factor(&card_id)) else {
+        return;
+    };
+    let Some(card) = openssl_step(&level2, &diversify::card_factor(&card_id)) else {
+        return;
+    };
+    assert_eq!(diversify::card_key(&master, &card_id), card);
+    let r1 = [0xA1; 8];
+    let Some(session) = openssl_step(&card, &r1) else {
+        return;
+    };
+    assert_eq!(diversify::session_key(&card, &r1), session);
+    // Authentication data: SM4-ECB(session, R2 ‖ 80 00…), first 8 bytes.
+    let r2 = [0xB2; 8];
+    let Some(block) = openssl_enc("-sm4-ecb", &session, None, &mac::pad80(&r2)) else {
+        return;
+    };
+    assert_eq!(auth::auth_data(&card, &r1, &r2), block[..8]);
+}
+
+/// The CBC-MAC is the last block of SM4-CBC over the 80-padded input.
+fn openssl_mac(key: &Sm4Key, iv: &[u8; 16], data: &[u8]) -> Option<[u8; 4]> {
+    let ct = openssl_enc("-sm4-cbc", key, Some(iv), &mac::pad80(data))?;
+    let last = &ct[ct.len() - 16..];
+    Some([last[0], last[1], last[2], last[3]])
+}
+
+#[test]
+fn macs_match_openssl() {
+    let key = Sm4Key::new([0x42; 16]);
+    for (iv, len) in [
+        ([0u8; 16], 0usize),
+        (mac::iv_from_challenge(&[9; 8]), 15),
+        ([3; 16], 16),
+        ([0; 16], 37),
+    ] {
+        let data = bytes(len, 1);
+        let Some(theirs) = openssl_mac(&key, &iv, &data) else {
+            return;
+        };
+        assert_eq!(mac::cbc_mac(&key, &iv, &data), theirs, "len {len}");
+    }
+    // Medical debit MAC1, MAC2 and TAC over their spec 02 §2.4 inputs.
+    let dpk = Sm4Key::new([0x17; 16]);
+    let d = debit::DebitData {
+        total: 12_345,
+        account_pooled: 10_000,
+        tx_type: debit::MEDICAL_DEBIT,
+        terminal_no: [0x41, 0x01, 0x00, 0x81, 0x34, 0x75],
+        terminal_txn_no: [0, 0, 0x12, 0x34],
+        date: [0x20, 0x26, 0x11, 0x23],
+        time: [0x10, 0x20, 0x30],
+    };
+    let session = debit::session_key(&dpk, &[1, 2, 3, 4], 7, &d.terminal_txn_no);
+    let Some(expected_session) = openssl_step(&dpk, &[1, 2, 3, 4, 0, 7, 0x12, 0x34]) else {
+        return;
+    };
+    assert_eq!(session, expected_session);
+    let mut m1 = Vec::new();
+    m1.extend(d.total.to_be_bytes());
+    m1.extend(d.account_pooled.to_be_bytes());
+    m1.push(0x09);
+    m1.extend(d.terminal_no);
+    m1.extend(d.date);
+    m1.extend(d.time);
+    assert_eq!(
+        Some(debit::mac1(&session, &d)),
+        openssl_mac(&session, &[0; 16], &m1)
+    );
+    assert_eq!(
+        Some(debit::mac2(&session, d.total)),
+        openssl_mac(&session, &[0; 16], &d.total.to_be_bytes())
+    );
+    let mut t = m1[..15].to_vec();
+    t.extend(d.terminal_txn_no);
+    t.extend(d.date);
+    t.extend(d.time);
+    assert_eq!(Some(debit::tac(&dpk, &d)), openssl_mac(&dpk, &[0; 16], &t));
+}
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, data).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn our_sm2_signatures_verify_in_openssl_and_theirs_in_ours() {
+    let dir = tempfile::tempdir().unwrap();
+    let kp = KeyPair::generate().unwrap();
+    let msg = b"sscard SM2 cross-check";
+    let sig = kp.sign(msg).unwrap();
+    let pub_pem = write(
+        dir.path(),
+        "pub.pem",
+        kp.public().to_spki_pem().unwrap().as_bytes(),
+    );
+    let key_pem = write(dir.path(), "key.pem", kp.to_pkcs8_pem().unwrap().as_bytes());
+    let sig_der = write(dir.path(), "sig.der", &sig.to_der().unwrap());
+    let msg_file = write(dir.path(), "msg", msg);
+    let distid = format!("distid:{DEFAULT_ID}");
+    let Some(out) = openssl(
+        &[
+            "pkeyutl", "-verify", "-pubin", "-inkey", &pub_pem, "-rawin", "-digest", "sm3",
+            "-pkeyopt", &distid, "-in", &msg_file, "-sigfile", &sig_der,
+        ],
+        &[],
+    ) else {
+        return;
+    };
+    assert!(String::from_utf8_lossy(ok(&out)).contains("Signature Verified Successfully"));
+
+    // A flipped bit must fail in OpenSSL too (so the check above can fail).
+    let mut bad = sig.to_raw();
+    bad[40] ^= 1;
+    let bad_der = write(
+        dir.path(),
+        "bad.der",
+        &Signature::from_raw(&bad).unwrap().to_der().unwrap(),
+    );
+    let out = openssl(
+        &[
+            "pkeyutl", "-verify", "-pubin", "-inkey", &pub_pem, "-rawin", "-digest", "sm3",
+            "-pkeyopt", &distid, "-in", &msg_file, "-sigfile", &bad_der,
+        ],
+        &[],
+    )
+    .unwrap();
+    assert!(!out.status.success());
+
+    // OpenSSL signs with our key; we verify.
+    let out = openssl(
+        &[
+            "pkeyutl", "-sign", "-inkey", &key_pem, "-rawin", "-digest", "sm3", "-pkeyopt",
+            &distid, "-in", &msg_file,
+        ],
+        &[],
+    )
+    .unwrap();
+    let theirs = Signature::from_der(ok(&out)).unwrap();
+    kp.public().verify(msg, &theirs).unwrap();
+    assert!(kp.public().verify(b"other", &theirs).is_err());
+}
+
+#[test]
+fn openssl_generated_key_loads_and_signs() {
+    let Some(out) = openssl(&["genpkey", "-algorithm", "SM2"], &[]) else {
+        return;
+    };
+    let pem = String::from_utf8(ok(&out).to_vec()).unwrap();
+    let kp = KeyPair::from_pkcs8_pem(&pem).unwrap();
+    let sig = kp.sign(b"x").unwrap();
+    kp.public().verify(b"x", &sig).unwrap();
+}
+
+fn spec(kind: CertKind, subject: &str, serial: u64) -> CertSpec {
+    let now = SystemTime::now();
+    CertSpec {
+        kind,
+        subject: subject.into(),
+        serial,
+        not_before: now - Duration::from_secs(3600),
+        not_after: now + Duration::from_secs(3600 * 24 * 365),
+    }
+}
+
+#[test]
+fn openssl_accepts_our_certificate_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let root_key = KeyPair::generate().unwrap();
+    let root = x509::issue(
+        &spec(CertKind::Ca, "CN=sscard test root,O=sscard,C=CN", 1),
+        root_key.public(),
+        None,
+        &root_key,
+    )
+    .unwrap();
+    let ca_key = KeyPair::generate().unwrap();
+    let ca = x509::issue(
+        &spec(CertKind::Ca, "CN=sscard test issuer,O=sscard,C=CN", 2),
+        ca_key.public(),
+        Some(&root),
+        &root_key,
+    )
+    .unwrap();
+    let card = KeyPair::generate().unwrap();
+    let leaf = x509::issue(
+        &spec(
+            CertKind::Signing,
+            &x509::holder_subject("张三", "11010519491231002X", "639900"),
+            3,
+        ),
+        card.public(),
+        Some(&ca),
+        &ca_key,
+    )
+    .unwrap();
+    x509::verify_chain(&[leaf.clone(), ca.clone()], &root, SystemTime::now()).unwrap();
+
+    let root_pem = write(dir.path(), "root.pem", root.to_pem().unwrap().as_bytes());
+    let ca_pem = write(dir.path(), "ca.pem", ca.to_pem().unwrap().as_bytes());
+    let leaf_pem = write(dir.path(), "leaf.pem", leaf.to_pem().unwrap().as_bytes());
+    let vfy = format!("distid:{DEFAULT_ID}");
+    // OpenSSL applies the ID to the target only: verify one link at a time.
+    for (issuer, target) in [(&root_pem, &ca_pem), (&ca_pem, &leaf_pem)] {
+        let Some(out) = openssl(
+            &[
+                "verify",
+                "-vfyopt",
+                &vfy,
+                "-partial_chain",
+                "-CAfile",
+                issuer,
+                target,
+            ],
+            &[],
+        ) else {
+            return;
+        };
+        assert!(
+            String::from_utf8_lossy(ok(&out)).contains(": OK"),
+            "{target}"
+        );
+    }
+    // Without the right ID the link must fail: the check above can fail.
+    let out = openssl(
+        &[
+            "verify",
+            "-vfyopt",
+            "distid:0000",
+            "-partial_chain",
+            "-CAfile",
+            &ca_pem,
+            &leaf_pem,
+        ],
+        &[],
+    )
+    .unwrap();
+    assert!(!out.status.success());
+    // The root's self-signature, over its TBS part.
+    let tbs = write(dir.path(), "root.tbs", &root.tbs_der().unwrap());
+    let root_pub = write(
+        dir.path(),
+        "root.pub",
+        root_key.public().to_spki_pem().unwrap().as_bytes(),
+    );
+    let root_sig = {
+        let c: Certificate = root.clone();
+        let der = c.to_der().to_vec();
+        // The signature BIT STRING is the certificate's last element.
+        let parsed = sscard_apdu::tlv::Tlv::parse_all(&der).unwrap();
+        let bits = parsed[0].children()[2].bytes().unwrap()[1..].to_vec();
+        write(dir.path(), "root.sig", &bits)
+    };
+    let out = openssl(
+        &[
+            "pkeyutl", "-verify", "-pubin", "-inkey", &root_pub, "-rawin", "-digest", "sm3",
+            "-pkeyopt", &vfy, "-in", &tbs, "-sigfile", &root_sig,
+        ],
+        &[],
+    )
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // And OpenSSL prints it.
+    let out = openssl(&["x509", "-in", &leaf_pem, "-noout", "-text"], &[]).unwrap();
+    let text = String::from_utf8_lossy(ok(&out)).into_owned();
+    assert!(text.contains("SM2-with-SM3"), "{text}");
+    assert!(text.contains("Digital Signature"), "{text}");
+    let _ = UNIX_EPOCH;
+}

@@ -11,18 +11,32 @@ use crate::secret::Sm4Key;
 pub const BLOCK: usize = 16;
 
 fn check_blocks(data: &[u8]) -> Result<()> {
-    if data.len() % BLOCK != 0 {
+    if !data.len().is_multiple_of(BLOCK) {
         return Err(Error::BlockAlignment { len: data.len() });
     }
     Ok(())
 }
 
-/// Encrypts one block.
+/// A key schedule, for encrypting many blocks under one key.
+pub struct BlockCipher(Sm4);
+
+impl BlockCipher {
+    /// Expands `key` once.
+    pub fn new(key: &Sm4Key) -> Self {
+        Self(Sm4::new(key.expose().into()))
+    }
+
+    /// Encrypts one block.
+    pub fn encrypt(&self, block: &[u8; 16]) -> [u8; 16] {
+        let mut b = (*block).into();
+        self.0.encrypt_block(&mut b);
+        b.into()
+    }
+}
+
+/// Encrypts one block (expanding the key each time; see [`BlockCipher`]).
 pub fn encrypt_block(key: &Sm4Key, block: &[u8; 16]) -> [u8; 16] {
-    let cipher = Sm4::new(key.expose().into());
-    let mut b = (*block).into();
-    cipher.encrypt_block(&mut b);
-    b.into()
+    BlockCipher::new(key).encrypt(block)
 }
 
 /// SM4-ECB encryption of whole blocks.

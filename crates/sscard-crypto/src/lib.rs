@@ -35,6 +35,7 @@ pub mod digest;
 pub mod diversify;
 pub mod error;
 pub mod mac;
+pub mod pboc;
 pub mod random;
 pub mod secret;
 pub mod sign;

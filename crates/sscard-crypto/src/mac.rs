@@ -9,7 +9,7 @@ pub fn pad80(data: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(data.len() + BLOCK);
     v.extend_from_slice(data);
     v.push(0x80);
-    while v.len() % BLOCK != 0 {
+    while !v.len().is_multiple_of(BLOCK) {
         v.push(0);
     }
     v
@@ -26,12 +26,13 @@ pub fn iv_from_challenge(challenge: &[u8]) -> [u8; 16] {
 
 /// The last CBC block over `pad80(data)`.
 pub fn cbc_mac_block(key: &Sm4Key, iv: &[u8; 16], data: &[u8]) -> [u8; 16] {
+    let cipher = cipher::BlockCipher::new(key);
     let mut state = *iv;
     for chunk in pad80(data).chunks(BLOCK) {
         for (s, d) in state.iter_mut().zip(chunk) {
             *s ^= d;
         }
-        state = cipher::encrypt_block(key, &state);
+        state = cipher.encrypt(&state);
     }
     state
 }

@@ -473,7 +473,7 @@ mod tests {
         assert!(!format!("{leaf:?}").contains("张三"));
         // Wrong order: the leaf's issuer is not the root.
         assert!(matches!(
-            verify_chain(&[leaf.clone()], &root, at),
+            verify_chain(std::slice::from_ref(&leaf), &root, at),
             Err(Error::CertUntrustedRoot { .. })
         ));
         // Expired.

@@ -1,0 +1,124 @@
+//! Loader errors: each names the file, the line and the element.
+
+use core::fmt;
+
+/// A profile, holder or key file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file cannot be read.
+    #[error("{file}: cannot read: {reason}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The OS error.
+        reason: String,
+    },
+    /// The file is not valid TOML, or has a key of the wrong type or an
+    /// unknown key.
+    #[error("{file}:{line}: {message}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// The TOML parser's message (first line).
+        message: String,
+    },
+    /// The file parses but describes something impossible.
+    #[error("{}", Located { file, line: *line, element, message })]
+    Invalid {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// The element at fault, e.g. `DF01/EF05 tag 21`.
+        element: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+struct Located<'a> {
+    file: &'a str,
+    line: usize,
+    element: &'a str,
+    message: &'a str,
+}
+
+impl fmt::Display for Located<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.element.is_empty() {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}: {}: {}",
+                self.file, self.line, self.element, self.message
+            )
+        }
+    }
+}
+
+impl Error {
+    /// The line the error points at (0 for I/O errors).
+    pub fn line(&self) -> usize {
+        match self {
+            Error::Io { .. } => 0,
+            Error::Syntax { line, .. } | Error::Invalid { line, .. } => *line,
+        }
+    }
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// Turns byte offsets into 1-based line numbers for one source text.
+pub(crate) struct Lines<'a> {
+    pub(crate) file: &'a str,
+    src: &'a str,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(file: &'a str, src: &'a str) -> Self {
+        Self { file, src }
+    }
+
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        let end = offset.min(self.src.len());
+        self.src.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    }
+
+    pub(crate) fn invalid(
+        &self,
+        span: core::ops::Range<usize>,
+        element: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::Invalid {
+            file: self.file.to_owned(),
+            line: self.line(span.start),
+            element: element.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn syntax(&self, e: &toml::de::Error) -> Error {
+        let line = e.span().map_or(1, |s| self.line(s.start));
+        let message = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid TOML")
+            .to_owned();
+        Error::Syntax {
+            file: self.file.to_owned(),
+            line,
+            message,
+        }
+    }
+}

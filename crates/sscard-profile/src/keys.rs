@@ -1,1 +1,151 @@
-//! Master keys.
+//! Master-key files (spec 01 §1.4): one entry per key version, found by
+//! name or by PSAM address. They feed the PSAM simulator and the software
+//! security module; real masters never leave a PSAM or HSM.
+//!
+//! ```toml
+//! test_only = true
+//! [[key]]
+//! name = "IRK"
+//! address = "0170"
+//! version = 1
+//! value = "…32 hex digits…"
+//! ```
+
+use std::path::Path;
+
+use serde::Deserialize;
+use sscard_crypto::Sm4Key;
+use toml::Spanned;
+
+use crate::error::{Error, Lines, Result};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    test_only: bool,
+    #[serde(default)]
+    key: Vec<RawKey>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKey {
+    name: Spanned<String>,
+    address: Spanned<String>,
+    version: Spanned<u8>,
+    value: Spanned<String>,
+}
+
+/// One master key version.
+#[derive(Debug, Clone)]
+pub struct MasterKey {
+    /// Key name from the key table.
+    pub name: String,
+    /// PSAM logical address of this version.
+    pub address: u16,
+    /// Version, 1 to 3.
+    pub version: u8,
+    /// The key (redacted in `Debug`, wiped on drop).
+    pub value: Sm4Key,
+}
+
+/// A master-key file.
+#[derive(Debug, Clone)]
+pub struct MasterKeys {
+    /// The file it came from.
+    pub file: String,
+    /// Whether the file declares itself test-only.
+    pub test_only: bool,
+    keys: Vec<MasterKey>,
+}
+
+impl MasterKeys {
+    /// Loads a key file.
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::Syntax`], or [`Error::Invalid`] for a bad
+    /// address, value, version, or a duplicate.
+    pub fn load_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let src = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            file: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let file = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |f| f.to_string_lossy().into_owned(),
+        );
+        Self::load_str(&file, &src)
+    }
+
+    /// Loads key-file text; `file` names it in messages.
+    ///
+    /// # Errors
+    /// As [`MasterKeys::load_file`].
+    pub fn load_str(file: &str, src: &str) -> Result<Self> {
+        let l = Lines::new(file, src);
+        let raw: Raw = toml::from_str(src).map_err(|e| l.syntax(&e))?;
+        let mut keys: Vec<MasterKey> = Vec::with_capacity(raw.key.len());
+        for k in raw.key {
+            let name = k.name.get_ref().clone();
+            let at = format!("key {name}");
+            let address = hex::decode(k.address.get_ref())
+                .ok()
+                .and_then(|b| <[u8; 2]>::try_from(b).ok())
+                .map(u16::from_be_bytes)
+                .ok_or_else(|| l.invalid(k.address.span(), &at, "address is not 4 hex digits"))?;
+            let version = *k.version.get_ref();
+            if !(1..=3).contains(&version) {
+                return Err(l.invalid(k.version.span(), &at, "version must be 1, 2 or 3"));
+            }
+            let value = Sm4Key::from_hex(k.value.get_ref())
+                .map_err(|_| l.invalid(k.value.span(), &at, "value is not 32 hex digits"))?;
+            if keys.iter().any(|x| x.name == name && x.version == version) {
+                return Err(l.invalid(
+                    k.name.span(),
+                    &at,
+                    format!("version {version} given twice"),
+                ));
+            }
+            if let Some(other) = keys.iter().find(|x| x.address == address) {
+                return Err(l.invalid(
+                    k.address.span(),
+                    &at,
+                    format!(
+                        "address {address:04X} already holds {} version {}",
+                        other.name, other.version
+                    ),
+                ));
+            }
+            keys.push(MasterKey {
+                name,
+                address,
+                version,
+                value,
+            });
+        }
+        Ok(Self {
+            file: file.to_owned(),
+            test_only: raw.test_only,
+            keys,
+        })
+    }
+
+    /// The key `name` at `version`.
+    pub fn by_name(&self, name: &str, version: u8) -> Option<&MasterKey> {
+        self.keys
+            .iter()
+            .find(|k| k.name == name && k.version == version)
+    }
+
+    /// The key stored at PSAM `address`.
+    pub fn by_address(&self, address: u16) -> Option<&MasterKey> {
+        self.keys.iter().find(|k| k.address == address)
+    }
+
+    /// All keys.
+    pub fn iter(&self) -> impl Iterator<Item = &MasterKey> {
+        self.keys.iter()
+    }
+}

@@ -118,6 +118,24 @@ impl BuilderProfile for Profile {
     }
 }
 
+/// What the builder needs of a signer: the issuer's public key and the
+/// algorithm. The private key never enters the builder; [`issue`] signs the
+/// to-be-signed bytes itself with [`KeyPair::sign`].
+struct TbsSigner(::sm2::dsa::VerifyingKey);
+
+impl signature::Keypair for TbsSigner {
+    type VerifyingKey = ::sm2::dsa::VerifyingKey;
+    fn verifying_key(&self) -> Self::VerifyingKey {
+        self.0.clone()
+    }
+}
+
+impl spki::SignatureAlgorithmIdentifier for TbsSigner {
+    type Params = der::AnyRef<'static>;
+    const SIGNATURE_ALGORITHM_IDENTIFIER: spki::AlgorithmIdentifier<Self::Params> =
+        <::sm2::dsa::VerifyingKey as spki::SignatureAlgorithmIdentifier>::SIGNATURE_ALGORITHM_IDENTIFIER;
+}
+
 /// Escapes a value for an RFC 4514 string.
 pub fn escape_rdn_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -179,8 +197,10 @@ pub fn issue(
     let serial = SerialNumber::from(spec.serial);
     let mut builder =
         CertificateBuilder::new(profile, serial, validity, spki).map_err(x509_err("builder"))?;
-    let signer = ::sm2::dsa::SigningKey::from_slice(DEFAULT_ID, &issuer_key.to_secret_bytes()[..])
-        .map_err(|_| Error::PrivateKey)?;
+    let signer = TbsSigner(
+        ::sm2::dsa::VerifyingKey::new(DEFAULT_ID, *issuer_key.public().inner())
+            .map_err(|_| Error::PublicKey("issuer key rejected by the verifier"))?,
+    );
     let tbs = builder
         .finalize(&signer)
         .map_err(x509_err("to-be-signed"))?;

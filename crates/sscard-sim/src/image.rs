@@ -1,0 +1,260 @@
+//! The card image: everything a card keeps across power cycles (its
+//! EEPROM). A JSON file, versioned by `format`; binary values are upper-case
+//! hex. See `docs/simulator.md`.
+//!
+//! Saving is atomic: write a temporary file next to the target, fsync it,
+//! rename it over the target, fsync the directory.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
+
+use crate::error::{Error, Result};
+
+/// The image format this crate reads and writes.
+pub const FORMAT: u32 = 1;
+
+/// Bytes that serialise as upper-case hex.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Hex(pub Vec<u8>);
+
+impl TryFrom<String> for Hex {
+    type Error = String;
+    fn try_from(s: String) -> core::result::Result<Self, String> {
+        hex::decode(&s).map(Hex).map_err(|e| format!("bad hex: {e}"))
+    }
+}
+
+impl From<Hex> for String {
+    fn from(h: Hex) -> String {
+        hex::encode_upper(&h.0)
+    }
+}
+
+impl core::fmt::Debug for Hex {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
+/// Where the card is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    /// Files exist, personalisation may write anything (keys loaded).
+    Personalising,
+    /// Issued to the holder: access rules apply.
+    Issued,
+}
+
+/// A PIN's value and try counter.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinState {
+    /// The digits.
+    pub value: String,
+    /// Tries left; 0 is blocked.
+    pub tries_left: u8,
+}
+
+/// A card key (already diversified for this card) and its try counter.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyState {
+    /// The 16-byte SM4 card key.
+    pub value: Hex,
+    /// External-authentication tries left; 0 is blocked.
+    pub tries_left: u8,
+}
+
+/// An e-purse account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurseState {
+    /// Balance in fen.
+    pub balance: u32,
+    /// Debit transaction counter.
+    pub counter: u16,
+}
+
+/// The financial application's changing state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EcashState {
+    /// `9F79`, fen.
+    pub balance: u32,
+    /// `9F36` application transaction counter.
+    pub atc: u16,
+    /// Transaction log, newest first.
+    pub log: Vec<Hex>,
+}
+
+/// A PSAM's changing state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PsamState {
+    /// Terminal transaction number of the next MAC1.
+    pub txn_counter: u32,
+    /// Master keys by PSAM address.
+    pub masters: BTreeMap<String, Hex>,
+}
+
+/// Everything a card keeps across power cycles.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardImage {
+    /// Image format ([`FORMAT`]).
+    pub format: u32,
+    /// The profile file it was made from.
+    pub profile: String,
+    /// Life-cycle state.
+    pub lifecycle: Lifecycle,
+    /// Card identification code (EF05 tag 01), the diversification input.
+    pub card_id: Hex,
+    /// Record files: EF path → record number → `tag len value`.
+    #[serde(default)]
+    pub records: BTreeMap<String, BTreeMap<u8, Hex>>,
+    /// Transparent files: EF path → content.
+    #[serde(default)]
+    pub binaries: BTreeMap<String, Hex>,
+    /// Cyclic files: EF path → records, newest first.
+    #[serde(default)]
+    pub logs: BTreeMap<String, Vec<Hex>>,
+    /// PINs by name.
+    #[serde(default)]
+    pub pins: BTreeMap<String, PinState>,
+    /// Card keys by name.
+    #[serde(default)]
+    pub keys: BTreeMap<String, KeyState>,
+    /// Purses by EF path.
+    #[serde(default)]
+    pub purses: BTreeMap<String, PurseState>,
+    /// SM2 private keys by EF path (never readable by a command).
+    #[serde(default)]
+    pub private_keys: BTreeMap<String, Hex>,
+    /// The financial application.
+    #[serde(default)]
+    pub ecash: Option<EcashState>,
+    /// Data objects of the financial application: tag (hex) → value.
+    #[serde(default)]
+    pub objects: BTreeMap<String, Hex>,
+    /// PSAM state.
+    #[serde(default)]
+    pub psam: Option<PsamState>,
+}
+
+impl core::fmt::Debug for CardImage {
+    /// Counts only: an image holds keys, PINs and personal data.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "CardImage {{ profile: {}, lifecycle: {:?}, record files: {}, binaries: {}, logs: {}, pins: {}, keys: {} }}",
+            self.profile,
+            self.lifecycle,
+            self.records.len(),
+            self.binaries.len(),
+            self.logs.len(),
+            self.pins.len(),
+            self.keys.len()
+        )
+    }
+}
+
+impl Drop for CardImage {
+    fn drop(&mut self) {
+        for k in self.keys.values_mut() {
+            k.value.0.zeroize();
+        }
+        for p in self.pins.values_mut() {
+            p.value.zeroize();
+        }
+        for k in self.private_keys.values_mut() {
+            k.0.zeroize();
+        }
+        if let Some(p) = &mut self.psam {
+            for k in p.masters.values_mut() {
+                k.0.zeroize();
+            }
+        }
+    }
+}
+
+impl CardImage {
+    /// An empty image.
+    pub fn new(profile: &str, card_id: [u8; 16]) -> Self {
+        Self {
+            format: FORMAT,
+            profile: profile.to_owned(),
+            lifecycle: Lifecycle::Personalising,
+            card_id: Hex(card_id.to_vec()),
+            records: BTreeMap::new(),
+            binaries: BTreeMap::new(),
+            logs: BTreeMap::new(),
+            pins: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            purses: BTreeMap::new(),
+            private_keys: BTreeMap::new(),
+            ecash: None,
+            objects: BTreeMap::new(),
+            psam: None,
+        }
+    }
+
+    /// The card identification code as an array (zeros if malformed).
+    pub fn card_id(&self) -> [u8; 16] {
+        <[u8; 16]>::try_from(self.card_id.0.as_slice()).unwrap_or([0; 16])
+    }
+
+    /// Reads an image file.
+    ///
+    /// # Errors
+    /// [`Error::Image`] when it cannot be read, does not parse, or has
+    /// another format.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Image {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let image: CardImage = serde_json::from_str(&text).map_err(|e| Error::Image {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        if image.format != FORMAT {
+            return Err(Error::Image {
+                path: path.display().to_string(),
+                reason: format!("image format {} (this simulator reads {FORMAT})", image.format),
+            });
+        }
+        Ok(image)
+    }
+
+    /// Writes the image atomically: temporary file, fsync, rename, fsync
+    /// of the directory.
+    ///
+    /// # Errors
+    /// [`Error::Image`] on any I/O failure; the old file is then untouched.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let err = |e: std::io::Error| Error::Image {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Image {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+        {
+            let mut f = std::fs::File::create(&tmp).map_err(err)?;
+            f.write_all(&json).map_err(err)?;
+            f.sync_all().map_err(err)?;
+        }
+        std::fs::rename(&tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            err(e)
+        })?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}

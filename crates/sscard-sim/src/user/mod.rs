@@ -1,0 +1,142 @@
+//! The user card: the social-security application, its DFs and files, PINs,
+//! authentication, the medical debit, as the profile describes them.
+
+pub(crate) mod auth;
+mod debit;
+mod files;
+mod pin;
+mod select;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use sscard_apdu::{Command, Response, StatusWord};
+use sscard_crypto::Sm4Key;
+use sscard_profile::{AccessRule, Ef, Profile};
+
+use crate::image::{CardImage, Lifecycle};
+use crate::sim::{Applet, Tx};
+
+/// State lost at reset or power-off.
+#[derive(Default)]
+struct Volatile {
+    /// Current DF path (`MF` after reset).
+    df: String,
+    /// Current EF path.
+    ef: Option<String>,
+    /// The two latest challenges, oldest first.
+    challenges: Vec<[u8; 8]>,
+    /// PINs verified (names).
+    pins: BTreeSet<String>,
+    /// Keys externally authenticated in the current DF (names).
+    keys: BTreeSet<String>,
+    /// An INITIALIZE FOR DEBIT waiting for its DEBIT.
+    debit: Option<debit::Pending>,
+}
+
+/// The user card's logic over a profile.
+pub struct UserCard {
+    profile: Arc<Profile>,
+    v: Volatile,
+}
+
+fn sw(s: StatusWord) -> Response {
+    Response::status(s)
+}
+
+impl UserCard {
+    /// A card that runs `profile`.
+    pub fn new(profile: Arc<Profile>) -> Self {
+        let mut card = Self {
+            profile,
+            v: Volatile::default(),
+        };
+        card.reset();
+        card
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// Whether `rule` is satisfied now.
+    fn allowed(&self, image: &CardImage, rule: &AccessRule) -> bool {
+        if image.lifecycle == Lifecycle::Personalising {
+            return !matches!(rule, AccessRule::Never);
+        }
+        let pin = |p: &String| self.v.pins.contains(p);
+        let key = |k: &String| self.v.keys.contains(k);
+        match rule {
+            AccessRule::Free => true,
+            AccessRule::Never => false,
+            AccessRule::Pin(p) => pin(p),
+            AccessRule::Key(k) => key(k),
+            AccessRule::PinAndKey(p, k) => pin(p) && key(k),
+            AccessRule::PinOrKey(p, k) => pin(p) || key(k),
+        }
+    }
+
+    /// The EF a record/binary command addresses: by SFI in the current DF,
+    /// or the current EF.
+    fn target_ef(&self, sfi: u8) -> Result<&Ef, StatusWord> {
+        if sfi != 0 {
+            return self
+                .profile
+                .efs
+                .iter()
+                .find(|e| e.df == self.v.df && e.sfi == Some(sfi))
+                .ok_or(StatusWord::FileNotFound);
+        }
+        let path = self.v.ef.as_ref().ok_or(StatusWord::NoCurrentEf)?;
+        self.profile.ef(path).ok_or(StatusWord::NoCurrentEf)
+    }
+
+    /// The card key `name` from the image.
+    fn card_key(image: &CardImage, name: &str) -> Option<Sm4Key> {
+        image
+            .keys
+            .get(name)
+            .and_then(|k| Sm4Key::from_slice(&k.value.0).ok())
+    }
+
+    /// The latest challenge, consumed.
+    fn take_challenge(&mut self) -> Option<[u8; 8]> {
+        self.v.challenges.pop()
+    }
+}
+
+impl Applet for UserCard {
+    fn atr(&self) -> Vec<u8> {
+        self.profile.card.atr()
+    }
+
+    fn reset(&mut self) {
+        self.v = Volatile {
+            df: "MF".into(),
+            ..Volatile::default()
+        };
+    }
+
+    fn process(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
+        match (cmd.cla, cmd.ins) {
+            (0x00, 0xA4) => self.select(cmd),
+            (0x00, 0xB2) => self.read_record(tx.image(), cmd),
+            (0x00 | 0x04, 0xDC) => self.update_record(tx, cmd),
+            (0x00, 0xB0) => self.read_binary(tx.image(), cmd),
+            (0x00, 0xD6) => self.update_binary(tx, cmd),
+            (0x00, 0x20) => self.verify(tx, cmd),
+            (0x80, 0x5E) => self.change_pin(tx, cmd),
+            (0x84, 0x5E) => self.reload_pin(tx, cmd),
+            (0x84, 0x24) => self.unblock_pin(tx, cmd),
+            (0x00, 0x84) => self.get_challenge(cmd),
+            (0x00, 0x88) => self.internal_auth(tx.image(), cmd),
+            (0x00, 0x82) => self.external_auth(tx, cmd),
+            (0x80, 0x50) => self.init_debit(tx.image(), cmd),
+            (0x80, 0x54) => self.debit(tx, cmd),
+            (0x80, 0x5C) => self.get_balance(tx.image(), cmd),
+            (0x00 | 0x04 | 0x80 | 0x84, _) => sw(StatusWord::InsNotSupported),
+            _ => sw(StatusWord::ClaNotSupported),
+        }
+    }
+}

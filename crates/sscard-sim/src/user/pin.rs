@@ -1,0 +1,175 @@
+//! VERIFY, CHANGE PIN, RELOAD PIN and UNBLOCK PIN (spec 02 §2.1).
+
+use sscard_apdu::field::Format;
+use sscard_apdu::{Command, Response, StatusWord};
+use sscard_crypto::{cipher, diversify};
+use subtle::ConstantTimeEq;
+
+use super::{sw, UserCard};
+use crate::sim::Tx;
+
+/// A PIN as packed BCD, odd digit counts padded with `F`.
+pub fn pin_to_bcd(digits: &str) -> Option<Vec<u8>> {
+    Format::Cn.encode(digits, digits.len().div_ceil(2)).ok()
+}
+
+/// Packed BCD back to digits; `None` for anything but digits and `F` padding.
+pub fn bcd_to_pin(bytes: &[u8]) -> Option<String> {
+    Format::Cn.decode(bytes).ok().filter(|d| !d.is_empty())
+}
+
+impl UserCard {
+    /// The PIN with VERIFY reference `reference` whose scope holds the current DF.
+    fn pin_for(&self, reference: u8) -> Option<sscard_profile::Pin> {
+        let df = &self.v.df;
+        self.profile
+            .pins
+            .iter()
+            .filter(|p| p.reference == reference)
+            .find(|p| p.scope == "MF" || *df == p.scope || df.starts_with(&format!("{}/", p.scope)))
+            .cloned()
+    }
+
+    /// Checks `candidate` against PIN `name`: counts a failure, resets the
+    /// counter on success. Returns the status to answer.
+    fn check_pin(&mut self, tx: &mut Tx<'_>, pin: &sscard_profile::Pin, candidate: &[u8]) -> StatusWord {
+        let Some(state) = tx.image().pins.get(&pin.name) else {
+            return StatusWord::ReferenceNotFound;
+        };
+        if state.tries_left == 0 {
+            return StatusWord::AuthMethodBlocked;
+        }
+        let stored = pin_to_bcd(&state.value).unwrap_or_default();
+        if bool::from(stored.as_slice().ct_eq(candidate)) {
+            if state.tries_left != pin.tries {
+                if let Some(s) = tx.edit().pins.get_mut(&pin.name) {
+                    s.tries_left = pin.tries;
+                }
+            }
+            self.v.pins.insert(pin.name.clone());
+            StatusWord::Success
+        } else {
+            let left = state.tries_left - 1;
+            if let Some(s) = tx.edit().pins.get_mut(&pin.name) {
+                s.tries_left = left;
+            }
+            self.v.pins.remove(&pin.name);
+            StatusWord::VerifyFailed { tries: left }
+        }
+    }
+
+    pub(super) fn verify(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
+        if cmd.p1 != 0x00 {
+            return sw(StatusWord::WrongP1P2);
+        }
+        let Some(pin) = self.pin_for(cmd.p2) else {
+            return sw(StatusWord::ReferenceNotFound);
+        };
+        if cmd.data().is_empty() {
+            // The try counter, as ISO/IEC 7816-4 allows.
+            return match tx.image().pins.get(&pin.name) {
+                Some(s) if s.tries_left == 0 => sw(StatusWord::AuthMethodBlocked),
+                Some(s) => sw(StatusWord::VerifyFailed { tries: s.tries_left }),
+                None => sw(StatusWord::ReferenceNotFound),
+            };
+        }
+        let digits = bcd_to_pin(cmd.data()).unwrap_or_default();
+        if !(usize::from(pin.min_length)..=usize::from(pin.max_length)).contains(&digits.len()) {
+            return sw(StatusWord::WrongLength);
+        }
+        sw(self.check_pin(tx, &pin, cmd.data()))
+    }
+
+    pub(super) fn change_pin(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
+        if cmd.p1 != 0x01 || cmd.p2 != 0x00 {
+            return sw(StatusWord::WrongP1P2);
+        }
+        let Some(pin) = self.pin_for(0x00) else {
+            return sw(StatusWord::ReferenceNotFound);
+        };
+        let data = cmd.data();
+        let Some(split) = data.iter().position(|b| *b == 0xFF) else {
+            return sw(StatusWord::WrongData);
+        };
+        let (old, new) = (&data[..split], &data[split + 1..]);
+        let Some(new_digits) = bcd_to_pin(new) else {
+            return sw(StatusWord::WrongData);
+        };
+        if !(usize::from(pin.min_length)..=usize::from(pin.max_length)).contains(&new_digits.len()) {
+            return sw(StatusWord::WrongLength);
+        }
+        match self.check_pin(tx, &pin, old) {
+            StatusWord::Success => {
+                if let Some(s) = tx.edit().pins.get_mut(&pin.name) {
+                    s.value = new_digits;
+                    s.tries_left = pin.tries;
+                }
+                Response::ok(Vec::new())
+            }
+            other => sw(other),
+        }
+    }
+
+    /// RELOAD PIN: `84 5E 00 00 14 <SM4(session, len‖PIN‖80…) 16> <MAC 4>`.
+    pub(super) fn reload_pin(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
+        let Some(pin) = self.pin_for(0x00) else {
+            return sw(StatusWord::ReferenceNotFound);
+        };
+        let Some(key_name) = pin.unblock_key.clone() else {
+            return sw(StatusWord::ReferenceNotFound);
+        };
+        if cmd.data().len() != 20 {
+            self.take_challenge();
+            return sw(StatusWord::WrongLength);
+        }
+        let challenge = self.v.challenges.last().copied();
+        let body = match self.check_sm_mac(tx.image(), cmd, Some(&key_name)) {
+            Ok(b) => b,
+            Err(s) => return sw(s),
+        };
+        let (Some(challenge), Some(key)) = (challenge, Self::card_key(tx.image(), &key_name)) else {
+            return sw(StatusWord::ReferenceNotFound);
+        };
+        let session = diversify::session_key(&key, &challenge);
+        let Ok(plain) = cipher::ecb_decrypt(&session, &body) else {
+            return sw(StatusWord::WrongData);
+        };
+        let n = usize::from(plain[0]);
+        let bcd_len = n.div_ceil(2);
+        let digits = plain
+            .get(1..1 + bcd_len)
+            .and_then(bcd_to_pin)
+            .filter(|d| d.len() == n);
+        match digits {
+            Some(d) if (usize::from(pin.min_length)..=usize::from(pin.max_length)).contains(&d.len()) => {
+                if let Some(s) = tx.edit().pins.get_mut(&pin.name) {
+                    s.value = d;
+                    s.tries_left = pin.tries;
+                }
+                Response::ok(Vec::new())
+            }
+            _ => sw(StatusWord::WrongData),
+        }
+    }
+
+    /// UNBLOCK PIN: `84 24 00 00 04 <MAC 4>` under PUK.
+    pub(super) fn unblock_pin(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
+        let Some(pin) = self.pin_for(0x00) else {
+            return sw(StatusWord::ReferenceNotFound);
+        };
+        let Some(key_name) = pin.unblock_key.clone() else {
+            return sw(StatusWord::ReferenceNotFound);
+        };
+        if cmd.data().len() != 4 {
+            self.take_challenge();
+            return sw(StatusWord::WrongLength);
+        }
+        if let Err(s) = self.check_sm_mac(tx.image(), cmd, Some(&key_name)) {
+            return sw(s);
+        }
+        if let Some(s) = tx.edit().pins.get_mut(&pin.name) {
+            s.tries_left = pin.tries;
+        }
+        Response::ok(Vec::new())
+    }
+}

@@ -25,7 +25,9 @@ pub struct Hex(pub Vec<u8>);
 impl TryFrom<String> for Hex {
     type Error = String;
     fn try_from(s: String) -> core::result::Result<Self, String> {
-        hex::decode(&s).map(Hex).map_err(|e| format!("bad hex: {e}"))
+        hex::decode(&s)
+            .map(Hex)
+            .map_err(|e| format!("bad hex: {e}"))
     }
 }
 
@@ -220,7 +222,10 @@ impl CardImage {
         if image.format != FORMAT {
             return Err(Error::Image {
                 path: path.display().to_string(),
-                reason: format!("image format {} (this simulator reads {FORMAT})", image.format),
+                reason: format!(
+                    "image format {} (this simulator reads {FORMAT})",
+                    image.format
+                ),
             });
         }
         Ok(image)
@@ -240,8 +245,14 @@ impl CardImage {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
         {
             let mut f = std::fs::File::create(&tmp).map_err(err)?;

@@ -30,9 +30,11 @@
 pub mod error;
 pub mod image;
 pub mod perso;
+pub mod psam;
 pub mod sim;
 pub mod user;
 
 pub use error::{Error, Result};
+pub use psam::Psam;
 pub use sim::{Applet, Simulator, Tear, TearSide, Tx};
 pub use user::UserCard;

@@ -46,7 +46,11 @@ pub fn element_record(element: &Element, text: &str) -> Result<Vec<u8>> {
                 .items
                 .iter()
                 .map(|i| {
-                    let v = if i.format == Format::B { vec![0; i.length] } else { i.format.encode("", i.length).map_err(err)? };
+                    let v = if i.format == Format::B {
+                        vec![0; i.length]
+                    } else {
+                        i.format.encode("", i.length).map_err(err)?
+                    };
                     Record::new(i.tag, v).map_err(err)
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -82,9 +86,12 @@ pub fn personalise(profile: &Profile, holder: &Holder, masters: &MasterKeys) -> 
         }
     }
     for key in profile.keys.iter().filter(|k| k.id.is_some()) {
-        let master = masters
-            .by_name(&key.name, 1)
-            .ok_or_else(|| Error::Perso(format!("no master key {} version 1 in {}", key.name, masters.file)))?;
+        let master = masters.by_name(&key.name, 1).ok_or_else(|| {
+            Error::Perso(format!(
+                "no master key {} version 1 in {}",
+                key.name, masters.file
+            ))
+        })?;
         let card_key = diversify::card_key(&master.value, &card_id);
         image.keys.insert(
             key.name.clone(),

@@ -200,7 +200,11 @@ impl<A: Applet> Simulator<A> {
             }
             self.image = new;
         }
-        let resp = if self.t0 { self.t0_shape(&cmd, resp) } else { resp };
+        let resp = if self.t0 {
+            self.t0_shape(&cmd, resp)
+        } else {
+            resp
+        };
         self.answer(resp, torn)
     }
 
@@ -241,7 +245,10 @@ impl<A: Applet> Simulator<A> {
         if self.pending.is_empty() {
             Response::ok(chunk)
         } else {
-            Response::new(chunk, StatusWord::MoreData(self.pending.len().min(256) as u8))
+            Response::new(
+                chunk,
+                StatusWord::MoreData(self.pending.len().min(256) as u8),
+            )
         }
     }
 }

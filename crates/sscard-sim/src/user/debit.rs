@@ -69,10 +69,14 @@ impl UserCard {
         if account_pooled > total {
             return sw(StatusWord::WrongData);
         }
-        let state = image.purses.get(&ef.path).copied().unwrap_or(crate::image::PurseState {
-            balance: keys.initial_balance,
-            counter: 0,
-        });
+        let state = image
+            .purses
+            .get(&ef.path)
+            .copied()
+            .unwrap_or(crate::image::PurseState {
+                balance: keys.initial_balance,
+                counter: 0,
+            });
         if state.balance < total {
             return sw(StatusWord::InsufficientBalance);
         }
@@ -142,10 +146,15 @@ impl UserCard {
         if !bool::from(mac1.as_slice().ct_eq(&d[11..15])) {
             return sw(StatusWord::MacInvalid);
         }
-        let state = tx.image().purses.get(&p.purse).copied().unwrap_or(crate::image::PurseState {
-            balance: keys.initial_balance,
-            counter: 0,
-        });
+        let state = tx
+            .image()
+            .purses
+            .get(&p.purse)
+            .copied()
+            .unwrap_or(crate::image::PurseState {
+                balance: keys.initial_balance,
+                counter: 0,
+            });
         if state.balance < p.total || state.counter != p.counter {
             return sw(StatusWord::InsufficientBalance);
         }

@@ -75,7 +75,8 @@ impl UserCard {
         // With a valid MAC the key part of the rule is met; a PIN part still applies.
         let rule_ok = if secure {
             ef.update.pin().is_none_or(|p| {
-                self.v.pins.contains(p) || matches!(ef.update, sscard_profile::AccessRule::PinOrKey(..))
+                self.v.pins.contains(p)
+                    || matches!(ef.update, sscard_profile::AccessRule::PinOrKey(..))
             }) || tx.image().lifecycle == crate::image::Lifecycle::Personalising
         } else {
             self.allowed(tx.image(), &ef.update)
@@ -120,7 +121,9 @@ impl UserCard {
         cmd: &Command,
         key: Option<&str>,
     ) -> Result<Vec<u8>, StatusWord> {
-        let challenge = self.take_challenge().ok_or(StatusWord::ReferenceDataInvalid)?;
+        let challenge = self
+            .take_challenge()
+            .ok_or(StatusWord::ReferenceDataInvalid)?;
         let key = key
             .and_then(|k| Self::card_key(image, k))
             .ok_or(StatusWord::SecurityNotSatisfied)?;
@@ -140,7 +143,10 @@ impl UserCard {
     }
 
     /// The transparent EF and offset of a READ/UPDATE BINARY.
-    fn binary_target(&mut self, cmd: &Command) -> Result<(sscard_profile::Ef, usize, usize), StatusWord> {
+    fn binary_target(
+        &mut self,
+        cmd: &Command,
+    ) -> Result<(sscard_profile::Ef, usize, usize), StatusWord> {
         let (sfi, offset) = if cmd.p1 & 0x80 != 0 {
             (cmd.p1 & 0x1F, usize::from(cmd.p2))
         } else {
@@ -168,7 +174,11 @@ impl UserCard {
             return sw(StatusWord::SecurityNotSatisfied);
         }
         let want = cmd.le().unwrap_or(256).min(size - offset);
-        let content = image.binaries.get(&ef.path).map(|h| h.0.as_slice()).unwrap_or(&[]);
+        let content = image
+            .binaries
+            .get(&ef.path)
+            .map(|h| h.0.as_slice())
+            .unwrap_or(&[]);
         let mut out = vec![0u8; want];
         for (i, b) in out.iter_mut().enumerate() {
             *b = content.get(offset + i).copied().unwrap_or(0);

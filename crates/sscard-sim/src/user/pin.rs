@@ -32,7 +32,12 @@ impl UserCard {
 
     /// Checks `candidate` against PIN `name`: counts a failure, resets the
     /// counter on success. Returns the status to answer.
-    fn check_pin(&mut self, tx: &mut Tx<'_>, pin: &sscard_profile::Pin, candidate: &[u8]) -> StatusWord {
+    fn check_pin(
+        &mut self,
+        tx: &mut Tx<'_>,
+        pin: &sscard_profile::Pin,
+        candidate: &[u8],
+    ) -> StatusWord {
         let Some(state) = tx.image().pins.get(&pin.name) else {
             return StatusWord::ReferenceNotFound;
         };
@@ -69,7 +74,9 @@ impl UserCard {
             // The try counter, as ISO/IEC 7816-4 allows.
             return match tx.image().pins.get(&pin.name) {
                 Some(s) if s.tries_left == 0 => sw(StatusWord::AuthMethodBlocked),
-                Some(s) => sw(StatusWord::VerifyFailed { tries: s.tries_left }),
+                Some(s) => sw(StatusWord::VerifyFailed {
+                    tries: s.tries_left,
+                }),
                 None => sw(StatusWord::ReferenceNotFound),
             };
         }
@@ -95,7 +102,8 @@ impl UserCard {
         let Some(new_digits) = bcd_to_pin(new) else {
             return sw(StatusWord::WrongData);
         };
-        if !(usize::from(pin.min_length)..=usize::from(pin.max_length)).contains(&new_digits.len()) {
+        if !(usize::from(pin.min_length)..=usize::from(pin.max_length)).contains(&new_digits.len())
+        {
             return sw(StatusWord::WrongLength);
         }
         match self.check_pin(tx, &pin, old) {
@@ -127,7 +135,8 @@ impl UserCard {
             Ok(b) => b,
             Err(s) => return sw(s),
         };
-        let (Some(challenge), Some(key)) = (challenge, Self::card_key(tx.image(), &key_name)) else {
+        let (Some(challenge), Some(key)) = (challenge, Self::card_key(tx.image(), &key_name))
+        else {
             return sw(StatusWord::ReferenceNotFound);
         };
         let session = diversify::session_key(&key, &challenge);
@@ -141,7 +150,10 @@ impl UserCard {
             .and_then(bcd_to_pin)
             .filter(|d| d.len() == n);
         match digits {
-            Some(d) if (usize::from(pin.min_length)..=usize::from(pin.max_length)).contains(&d.len()) => {
+            Some(d)
+                if (usize::from(pin.min_length)..=usize::from(pin.max_length))
+                    .contains(&d.len()) =>
+            {
                 if let Some(s) = tx.edit().pins.get_mut(&pin.name) {
                     s.value = d;
                     s.tries_left = pin.tries;

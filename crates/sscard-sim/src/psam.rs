@@ -1,0 +1,245 @@
+//! The PSAM (spec 02 §2.5): terminal number, master keys by address,
+//! INIT CRYPTO / CRYPTO, MAC1 and VERIFY MAC2.
+//!
+//! Byte layouts [design]: INIT CRYPTO `80 1A <address hi> <address lo> Lc
+//! <factors>` applies one diversification step per 8-byte factor (area,
+//! card, process); CRYPTO `80 FA 00 00` encrypts whole blocks (ECB),
+//! `80 FA 05 00` MACs with a zero IV and `80 FA 05 01` takes the IV as the
+//! first 16 data bytes. MAC1's diversification field is 16 bytes: area
+//! factor ‖ card factor.
+
+use std::sync::Arc;
+
+use sscard_apdu::{Command, Response, StatusWord};
+use sscard_crypto::debit::{self, DebitData};
+use sscard_crypto::{cipher, diversify, mac, Sm4Key};
+use sscard_profile::keys::MasterKeys;
+use sscard_profile::Profile;
+use subtle::ConstantTimeEq;
+
+use crate::error::{Error, Result};
+use crate::image::{CardImage, Hex, Lifecycle, PsamState};
+use crate::sim::{Applet, Tx};
+
+/// The PSAM's logic.
+pub struct Psam {
+    profile: Arc<Profile>,
+    key_df: bool,
+    session: Option<Sm4Key>,
+    mac2: Option<(Sm4Key, u32)>,
+}
+
+fn sw(s: StatusWord) -> Response {
+    Response::status(s)
+}
+
+/// A PSAM image holding every master key of `masters` whose name is in the
+/// PSAM profile's key table.
+///
+/// # Errors
+/// [`Error::Perso`] when the profile is not a PSAM profile.
+pub fn psam_image(profile: &Profile, masters: &MasterKeys) -> Result<CardImage> {
+    if profile.psam.is_none() {
+        return Err(Error::Perso(format!(
+            "{} is not a PSAM profile",
+            profile.file
+        )));
+    }
+    let mut image = CardImage::new(&profile.file, [0; 16]);
+    let keys = masters
+        .iter()
+        .filter(|m| profile.key(&m.name).is_some())
+        .map(|m| (format!("{:04X}", m.address), Hex(m.value.expose().to_vec())))
+        .collect();
+    image.psam = Some(PsamState {
+        txn_counter: 1,
+        masters: keys,
+    });
+    image.lifecycle = Lifecycle::Issued;
+    Ok(image)
+}
+
+impl Psam {
+    /// A PSAM that runs `profile`.
+    pub fn new(profile: Arc<Profile>) -> Self {
+        Self {
+            profile,
+            key_df: false,
+            session: None,
+            mac2: None,
+        }
+    }
+
+    fn master(image: &CardImage, address: u16) -> Option<Sm4Key> {
+        image
+            .psam
+            .as_ref()?
+            .masters
+            .get(&format!("{address:04X}"))
+            .and_then(|h| Sm4Key::from_slice(&h.0).ok())
+    }
+
+    fn select(&mut self, cmd: &Command) -> Response {
+        let Some(psam) = &self.profile.psam else {
+            return sw(StatusWord::FileNotFound);
+        };
+        match cmd.data() {
+            [0x3F, 0x00] => {
+                self.key_df = false;
+                Response::ok(Vec::new())
+            }
+            [hi, lo] if u16::from_be_bytes([*hi, *lo]) == psam.key_df => {
+                self.key_df = true;
+                Response::ok(Vec::new())
+            }
+            [_, _] => sw(StatusWord::FileNotFound),
+            _ => sw(StatusWord::WrongLength),
+        }
+    }
+
+    fn read_binary(&self, cmd: &Command) -> Response {
+        let Some(psam) = &self.profile.psam else {
+            return sw(StatusWord::FileNotFound);
+        };
+        if cmd.p1 != 0x80 | psam.terminal_number_sfi {
+            return sw(StatusWord::FileNotFound);
+        }
+        let offset = usize::from(cmd.p2);
+        if offset > 6 {
+            return sw(StatusWord::WrongParameters);
+        }
+        let n = cmd.le().unwrap_or(256).min(6 - offset);
+        Response::ok(psam.terminal_number[offset..offset + n].to_vec())
+    }
+
+    fn init_crypto(&mut self, image: &CardImage, cmd: &Command) -> Response {
+        self.session = None;
+        if !self.key_df {
+            return sw(StatusWord::ConditionsNotSatisfied);
+        }
+        let address = u16::from_be_bytes([cmd.p1, cmd.p2]);
+        let Some(mut key) = Self::master(image, address) else {
+            return sw(StatusWord::ReferenceNotFound);
+        };
+        let f = cmd.data();
+        if f.is_empty() || f.len() > 24 || f.len() % 8 != 0 {
+            return sw(StatusWord::WrongLength);
+        }
+        for chunk in f.chunks(8) {
+            let mut factor = [0u8; 8];
+            factor.copy_from_slice(chunk);
+            key = diversify::step(&key, &factor);
+        }
+        self.session = Some(key);
+        Response::ok(Vec::new())
+    }
+
+    fn crypto(&mut self, cmd: &Command) -> Response {
+        let Some(key) = &self.session else {
+            return sw(StatusWord::ConditionsNotSatisfied);
+        };
+        let d = cmd.data();
+        match (cmd.p1, cmd.p2) {
+            (0x00, 0x00) => match cipher::ecb_encrypt(key, d) {
+                Ok(c) => Response::ok(c),
+                Err(_) => sw(StatusWord::WrongLength),
+            },
+            (0x05, 0x00) => Response::ok(mac::cbc_mac(key, &[0; 16], d).to_vec()),
+            (0x05, 0x01) if d.len() >= 16 => {
+                let mut iv = [0u8; 16];
+                iv.copy_from_slice(&d[..16]);
+                Response::ok(mac::cbc_mac(key, &iv, &d[16..]).to_vec())
+            }
+            (0x05, 0x01) => sw(StatusWord::WrongLength),
+            _ => sw(StatusWord::WrongP1P2),
+        }
+    }
+
+    fn mac1(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
+        self.mac2 = None;
+        let d = cmd.data();
+        if d.len() != 40 {
+            return sw(StatusWord::WrongLength);
+        }
+        let Some(psam) = self.profile.psam.clone() else {
+            return sw(StatusWord::FileNotFound);
+        };
+        let (version, algorithm) = (d[22], d[23]);
+        if algorithm != self.profile.card.algorithm.id() {
+            return sw(StatusWord::ReferenceNotFound);
+        }
+        let Some(dpk) = self.profile.key("DPK") else {
+            return sw(StatusWord::KeyNotSupported);
+        };
+        let address = dpk.address + u16::from(version.max(1) - 1);
+        let Some(master) = Self::master(tx.image(), address) else {
+            return sw(StatusWord::ReferenceNotFound);
+        };
+        let mut area = [0u8; 8];
+        area.copy_from_slice(&d[24..32]);
+        let mut card = [0u8; 8];
+        card.copy_from_slice(&d[32..40]);
+        let card_key = diversify::step(&diversify::step(&master, &area), &card);
+        let txn = tx.image().psam.as_ref().map_or(1, |p| p.txn_counter);
+        if let Some(p) = tx.edit().psam.as_mut() {
+            p.txn_counter = txn.wrapping_add(1);
+        }
+        let txn_no = txn.to_be_bytes();
+        let mut pr = [0u8; 4];
+        pr.copy_from_slice(&d[..4]);
+        let counter = u16::from_be_bytes([d[4], d[5]]);
+        let u32_at = |at: usize| u32::from_be_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]]);
+        let data = DebitData {
+            total: u32_at(6),
+            account_pooled: u32_at(10),
+            tx_type: d[14],
+            terminal_no: psam.terminal_number,
+            terminal_txn_no: txn_no,
+            date: [d[15], d[16], d[17], d[18]],
+            time: [d[19], d[20], d[21]],
+        };
+        let session = debit::session_key(&card_key, &pr, counter, &txn_no);
+        let mac1 = debit::mac1(&session, &data);
+        self.mac2 = Some((session, data.total));
+        let mut out = txn_no.to_vec();
+        out.extend_from_slice(&mac1);
+        Response::ok(out)
+    }
+
+    fn verify_mac2(&mut self, cmd: &Command) -> Response {
+        let Some((session, total)) = self.mac2.take() else {
+            return sw(StatusWord::ConditionsNotSatisfied);
+        };
+        let expected = debit::mac2(&session, total);
+        if cmd.data().len() == 4 && bool::from(expected.as_slice().ct_eq(cmd.data())) {
+            Response::ok(Vec::new())
+        } else {
+            sw(StatusWord::MacInvalid)
+        }
+    }
+}
+
+impl Applet for Psam {
+    fn atr(&self) -> Vec<u8> {
+        self.profile.card.atr()
+    }
+
+    fn reset(&mut self) {
+        self.key_df = false;
+        self.session = None;
+        self.mac2 = None;
+    }
+
+    fn process(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
+        match (cmd.cla, cmd.ins) {
+            (0x00, 0xA4) => self.select(cmd),
+            (0x00, 0xB0) => self.read_binary(cmd),
+            (0x80, 0x1A) => self.init_crypto(tx.image(), cmd),
+            (0x80, 0xFA) => self.crypto(cmd),
+            (0x80, 0x70) => self.mac1(tx, cmd),
+            (0x80, 0x72) => self.verify_mac2(cmd),
+            (0x00 | 0x80, _) => sw(StatusWord::InsNotSupported),
+            _ => sw(StatusWord::ClaNotSupported),
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Test helpers: a personalised card and PSAM, and the terminal's side of
+//! the protocols, written out plainly from the spec.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sscard_apdu::{Command, Response, StatusWord};
+use sscard_crypto::{auth, diversify, mac, Sm4Key};
+use sscard_profile::holder::Holder;
+use sscard_profile::keys::MasterKeys;
+use sscard_profile::Profile;
+use sscard_sim::image::CardImage;
+use sscard_sim::{perso, psam, Psam, Simulator, UserCard};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn profile(name: &str) -> Arc<Profile> {
+    Arc::new(sscard_profile::load_file(root().join("card-profiles").join(name)).unwrap())
+}
+
+pub fn holder(name: &str) -> Holder {
+    Holder::load_file(root().join("fixtures/holders").join(name)).unwrap()
+}
+
+pub fn masters() -> MasterKeys {
+    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
+}
+
+pub fn image(profile_name: &str, holder_name: &str) -> (Arc<Profile>, Holder, CardImage) {
+    let p = profile(profile_name);
+    let h = holder(holder_name);
+    let img = perso::personalise(&p, &h, &masters()).unwrap();
+    (p, h, img)
+}
+
+pub fn card(profile_name: &str, holder_name: &str) -> (Simulator<UserCard>, Holder) {
+    let (p, h, img) = image(profile_name, holder_name);
+    let mut sim = Simulator::new(UserCard::new(p), img);
+    sim.power_on();
+    (sim, h)
+}
+
+pub fn psam_sim() -> Simulator<Psam> {
+    let p = profile("psam.toml");
+    let img = psam::psam_image(&p, &masters()).unwrap();
+    let mut sim = Simulator::new(Psam::new(p), img);
+    sim.power_on();
+    sim
+}
+
+/// Sends hex, returns the parsed response.
+pub fn tx<A: sscard_sim::Applet>(sim: &mut Simulator<A>, apdu: &str) -> Response {
+    let bytes = sscard_apdu::hexfmt::parse(apdu).unwrap();
+    Response::from_bytes(&sim.transmit(&bytes).unwrap()).unwrap()
+}
+
+pub fn send<A: sscard_sim::Applet>(sim: &mut Simulator<A>, cmd: &Command) -> Response {
+    Response::from_bytes(&sim.transmit(&cmd.to_bytes()).unwrap()).unwrap()
+}
+
+pub fn ok<A: sscard_sim::Applet>(sim: &mut Simulator<A>, apdu: &str) -> Vec<u8> {
+    let r = tx(sim, apdu);
+    assert_eq!(r.sw(), StatusWord::Success, "{apdu} → {}", r.sw());
+    r.data().to_vec()
+}
+
+pub const SELECT_SSSE: &str = "00A404000F7378312E73682EC9E7BBE1B1A3D5CF";
+
+pub fn card_key(h: &Holder, key: &str) -> Sm4Key {
+    diversify::card_key(&masters().by_name(key, 1).unwrap().value, &h.card_id())
+}
+
+/// GET CHALLENGE twice, then EXTERNAL AUTHENTICATE with `key` (id `id`).
+pub fn external_auth(sim: &mut Simulator<UserCard>, h: &Holder, key: &str, id: u8) -> Response {
+    let r1: [u8; 8] = ok(sim, "0084000008").try_into().unwrap();
+    let r2: [u8; 8] = ok(sim, "0084000008").try_into().unwrap();
+    let a = auth::auth_data(&card_key(h, key), &r1, &r2);
+    let mut data = a.to_vec();
+    data.extend_from_slice(&r2);
+    send(
+        sim,
+        &Command::new(0x00, 0x82, 0x00, id).with_data(data).unwrap(),
+    )
+}
+
+/// A secure-messaging command: GET CHALLENGE, then MAC under `key`'s session key.
+pub fn with_mac(
+    sim: &mut Simulator<UserCard>,
+    h: &Holder,
+    key: &str,
+    header: [u8; 4],
+    body: &[u8],
+) -> Command {
+    let challenge: [u8; 8] = ok(sim, "0084000008").try_into().unwrap();
+    let session = diversify::session_key(&card_key(h, key), &challenge);
+    let mut input = header.to_vec();
+    input.push((body.len() + 4) as u8);
+    input.extend_from_slice(body);
+    let m = mac::cbc_mac(&session, &mac::iv_from_challenge(&challenge), &input);
+    let mut data = body.to_vec();
+    data.extend_from_slice(&m);
+    Command::new(header[0], header[1], header[2], header[3])
+        .with_data(data)
+        .unwrap()
+}
+
+pub fn pin_bcd(pin: &str) -> String {
+    hex::encode_upper(
+        sscard_apdu::field::Format::Cn
+            .encode(pin, pin.len().div_ceil(2))
+            .unwrap(),
+    )
+}
+
+pub fn verify_pin(sim: &mut Simulator<UserCard>, pin: &str) -> Response {
+    let bcd = pin_bcd(pin);
+    tx(sim, &format!("00200000{:02X}{bcd}", bcd.len() / 2))
+}

@@ -122,7 +122,7 @@ impl Psam {
             return sw(StatusWord::ReferenceNotFound);
         };
         let f = cmd.data();
-        if f.is_empty() || f.len() > 24 || f.len() % 8 != 0 {
+        if f.is_empty() || f.len() > 24 || !f.len().is_multiple_of(8) {
             return sw(StatusWord::WrongLength);
         }
         for chunk in f.chunks(8) {

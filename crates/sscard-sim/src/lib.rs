@@ -33,6 +33,7 @@ pub mod perso;
 pub mod psam;
 pub mod sim;
 pub mod user;
+pub mod vpcd;
 
 pub use error::{Error, Result};
 pub use psam::Psam;

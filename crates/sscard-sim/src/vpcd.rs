@@ -80,7 +80,8 @@ fn read_frame(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
 }
 
 fn write_frame(stream: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
-    let len = u16::try_from(data.len()).map_err(|_| std::io::Error::from(ErrorKind::InvalidInput))?;
+    let len =
+        u16::try_from(data.len()).map_err(|_| std::io::Error::from(ErrorKind::InvalidInput))?;
     let mut msg = Vec::with_capacity(2 + data.len());
     msg.extend_from_slice(&len.to_be_bytes());
     msg.extend_from_slice(data);
@@ -91,7 +92,11 @@ fn write_frame(stream: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
 ///
 /// # Errors
 /// The I/O error that ended the connection (EOF included).
-pub fn serve_connection(card: &mut impl VirtualCard, mut stream: TcpStream, stop: &AtomicBool) -> std::io::Result<()> {
+pub fn serve_connection(
+    card: &mut impl VirtualCard,
+    mut stream: TcpStream,
+    stop: &AtomicBool,
+) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(Duration::from_millis(200)))?;
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;

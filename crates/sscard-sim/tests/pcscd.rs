@@ -31,7 +31,9 @@ fn connect(ctx: &pcsc::Context, reader: &str) -> pcsc::Card {
 
 fn transmit(card: &pcsc::Card, apdu: &str) -> Vec<u8> {
     let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
-    card.transmit(&hex::decode(apdu).unwrap(), &mut buf).unwrap().to_vec()
+    card.transmit(&hex::decode(apdu).unwrap(), &mut buf)
+        .unwrap()
+        .to_vec()
 }
 
 #[test]
@@ -72,7 +74,10 @@ fn card_and_psam_through_pcscd() {
     };
     assert_eq!(hex::encode_upper(atr), "3B6D000000814E43238697159900BF7C7A");
     let psam = connect(&ctx, "Virtual PCD 00 01");
-    assert_eq!(hex::encode_upper(transmit(&psam, "00B0960006")), "4101008134759000");
+    assert_eq!(
+        hex::encode_upper(transmit(&psam, "00B0960006")),
+        "4101008134759000"
+    );
     drop(card);
     drop(psam);
 
@@ -83,7 +88,11 @@ fn card_and_psam_through_pcscd() {
     {
         Ok(out) => {
             let text = String::from_utf8_lossy(&out.stdout);
-            assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             assert!(text.contains("SW1=0x90, SW2=0x00"), "{text}");
         }
         Err(e) if in_ci() => panic!("CI=true but opensc-tool cannot run: {e}"),

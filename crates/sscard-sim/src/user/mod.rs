@@ -5,6 +5,7 @@ pub(crate) mod auth;
 mod debit;
 mod files;
 mod pin;
+mod pki;
 mod select;
 
 use std::collections::BTreeSet;
@@ -32,6 +33,8 @@ struct Volatile {
     keys: BTreeSet<String>,
     /// An INITIALIZE FOR DEBIT waiting for its DEBIT.
     debit: Option<debit::Pending>,
+    /// The public key file an EXPORT PUBLIC KEY selected.
+    export: Option<String>,
 }
 
 /// The user card's logic over a profile.
@@ -135,6 +138,9 @@ impl Applet for UserCard {
             (0x80, 0x50) => self.init_debit(tx.image(), cmd),
             (0x80, 0x54) => self.debit(tx, cmd),
             (0x80, 0x5C) => self.get_balance(tx.image(), cmd),
+            (0x80, 0x40) => self.generate_key_pair(tx, cmd),
+            (0x80, 0xC9) => self.export_public_key(tx.image(), cmd),
+            (0x80, 0x2A) => self.sign_hash(tx.image(), cmd),
             (0x00 | 0x04 | 0x80 | 0x84, _) => sw(StatusWord::InsNotSupported),
             _ => sw(StatusWord::ClaNotSupported),
         }

@@ -77,6 +77,7 @@ impl UserCard {
         if self.v.df != path {
             self.v.keys.clear();
             self.v.debit = None;
+            self.v.export = None;
             let profile = &self.profile;
             self.v.pins.retain(|name| {
                 profile.pin(name).is_some_and(|p| {

@@ -124,7 +124,10 @@ pub fn verify_pin(sim: &mut Simulator<UserCard>, pin: &str) -> Response {
 /// `true` with `CI=true`: there a missing PC/SC stack fails the test.
 pub fn in_ci() -> bool {
     matches!(
-        std::env::var("CI").as_deref().map(str::to_ascii_lowercase).as_deref(),
+        std::env::var("CI")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Ok("true" | "1" | "yes")
     )
 }

@@ -124,3 +124,154 @@ pub fn personalise(profile: &Profile, holder: &Holder, masters: &MasterKeys) -> 
     image.lifecycle = Lifecycle::Issued;
     Ok(image)
 }
+
+/// What the card issuer brings to personalise the financial application.
+pub struct PaymentIssuer {
+    /// The issuer's SM2 key (signs the ICC certificate).
+    pub issuer_key: sscard_crypto::KeyPair,
+    /// The issuer public key certificate (tag `90`) from the CA.
+    pub cert90: Vec<u8>,
+}
+
+impl PaymentIssuer {
+    /// The test issuer of `fixtures/ca/` (`pboc-issuer.key.pem`, `pboc-issuer-90.hex`).
+    ///
+    /// # Errors
+    /// [`Error::Perso`] when the files cannot be read.
+    pub fn from_dir(dir: &std::path::Path) -> Result<Self> {
+        let read = |n: &str| {
+            std::fs::read_to_string(dir.join(n))
+                .map_err(|e| Error::Perso(format!("{}: {e}", dir.join(n).display())))
+        };
+        let issuer_key = sscard_crypto::KeyPair::from_pkcs8_pem(&read("pboc-issuer.key.pem")?)?;
+        let cert90 = hex::decode(read("pboc-issuer-90.hex")?.trim())
+            .map_err(|e| Error::Perso(format!("pboc-issuer-90.hex: {e}")))?;
+        Ok(Self { issuer_key, cert90 })
+    }
+}
+
+/// Writes the financial application: an ICC key pair made here, its
+/// certificate signed by the issuer over the static data, and the records
+/// the profile lists (spec 04 §4.1, §4.3).
+///
+/// # Errors
+/// [`Error::Perso`] when the holder has no PAN or a value does not fit.
+pub fn personalise_payment(
+    image: &mut CardImage,
+    profile: &Profile,
+    holder: &Holder,
+    issuer: &PaymentIssuer,
+) -> Result<()> {
+    use sscard_apdu::tlv::Tlv;
+    use sscard_crypto::pboc::{IccCert, YearMonth};
+    let Some(pay) = &profile.payment else {
+        return Ok(());
+    };
+    let r = holder.record();
+    let pan = r
+        .pan
+        .clone()
+        .ok_or_else(|| Error::Perso("the holder record has no PAN".into()))?;
+    let err = |e: sscard_apdu::Error| Error::Perso(e.to_string());
+    let pan_cn = Format::Cn.encode(&pan, 10).map_err(err)?;
+    let expiry = &r.card.expiry_date; // YYYYMMDD
+    let effective = &r.card.issue_date;
+    let yymmdd = |d: &str| Format::N.encode(&d[2..8], 3);
+    // Track 2: PAN, separator D, YYMM, service code 220, discretionary data.
+    let track2 = {
+        let digits = format!("{pan}D{}2201000000000", &expiry[2..6]);
+        let mut nibbles: Vec<u8> = digits
+            .chars()
+            .map(|c| {
+                if c == 'D' {
+                    0xD
+                } else {
+                    c.to_digit(10).unwrap_or(0) as u8
+                }
+            })
+            .collect();
+        if !nibbles.len().is_multiple_of(2) {
+            nibbles.push(0xF);
+        }
+        nibbles
+            .chunks(2)
+            .map(|c| (c[0] << 4) | c[1])
+            .collect::<Vec<u8>>()
+    };
+    let name = sscard_apdu::field::gbk_encode(&r.name).map_err(err)?;
+    let card_data = {
+        let mut v = vec![0x01];
+        v.extend(sscard_crypto::random::bytes::<4>()?);
+        v.extend([0x00, 0x00]);
+        v
+    };
+    let mut values: std::collections::BTreeMap<u32, Vec<u8>> = std::collections::BTreeMap::new();
+    values.insert(0x57, track2);
+    values.insert(0x5F20, name[..name.len().min(26)].to_vec());
+    values.insert(0x9F61, r.ssn.as_bytes().to_vec());
+    values.insert(0x5A, pan_cn.clone());
+    values.insert(0x5F24, yymmdd(expiry).map_err(err)?);
+    values.insert(0x5F25, yymmdd(effective).map_err(err)?);
+    values.insert(0x5F34, vec![0x01]);
+    values.insert(0x9F07, vec![0xFF, 0x00]);
+    values.insert(0x9F0D, vec![0x00; 5]);
+    values.insert(0x8F, vec![pay.ca_index]);
+    values.insert(0x90, issuer.cert90.clone());
+    values.insert(0x9F4A, vec![0x82]);
+    values.insert(0x9F69, card_data);
+    values.insert(0x9F4D, vec![pay.ecash.log_sfi, pay.ecash.log_records]);
+    let record =
+        |tags: &[u32], values: &std::collections::BTreeMap<u32, Vec<u8>>| -> Result<Vec<u8>> {
+            let items = tags
+                .iter()
+                .filter_map(|t| values.get(t).map(|v| Tlv::primitive(*t, v.clone())))
+                .collect::<core::result::Result<Vec<_>, _>>()
+                .map_err(err)?;
+            Ok(Tlv::constructed(0x70, items).map_err(err)?.to_bytes())
+        };
+    // Static data: the value of each signed record's 70 template, in AFL order, then the AIP.
+    let mut static_data = Vec::new();
+    for a in &pay.afl {
+        for n in a.first..a.first + a.signed {
+            if let Some(rec) = pay.records.iter().find(|x| x.sfi == a.sfi && x.number == n) {
+                if rec.tags.contains(&0x9F46) {
+                    return Err(Error::Perso(
+                        "the ICC certificate cannot be in a signed record".into(),
+                    ));
+                }
+                let bytes = record(&rec.tags, &values)?;
+                let t = Tlv::parse_one(&bytes).map_err(err)?;
+                static_data.extend(sscard_apdu::tlv::encode_all(t.children()));
+            }
+        }
+    }
+    static_data.extend_from_slice(&pay.aip);
+    let icc = sscard_crypto::KeyPair::generate()?;
+    let exp_date: sscard_apdu::field::Date = expiry.parse().map_err(err)?;
+    let mut pan10 = [0xFFu8; 10];
+    pan10.copy_from_slice(&pan_cn);
+    let cert = IccCert {
+        pan: pan10,
+        expiry: YearMonth {
+            year: exp_date.year(),
+            month: exp_date.month(),
+        },
+        serial: [0, 0, 1],
+        key: icc.public().clone(),
+    }
+    .sign(&issuer.issuer_key, &static_data)?;
+    values.insert(0x9F46, cert);
+    for rec in &pay.records {
+        let bytes = record(&rec.tags, &values)?;
+        image
+            .records
+            .entry(format!("{}/SFI{}", pay.application, rec.sfi))
+            .or_default()
+            .insert(rec.number, Hex(bytes));
+    }
+    image.private_keys.insert(
+        crate::user::payment::ICC_KEY.to_owned(),
+        Hex(icc.to_secret_bytes().to_vec()),
+    );
+    Ok(())
+}

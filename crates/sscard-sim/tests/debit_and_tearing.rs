@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use sscard_apdu::{Command, Response, StatusWord};
 use sscard_crypto::diversify;
 use sscard_sim::image::CardImage;
-use sscard_sim::{Error, Psam, Simulator, Tear, TearSide, UserCard};
+use sscard_sim::{Error, Psam, Simulator, UserCard};
 
 const PURSE: &str = "SSSE/DF04/EF06";
 const LOG: &str = "SSSE/DF04/EF07";
@@ -215,63 +215,6 @@ fn psam_missing_key_answers_6a88() {
     assert_eq!(
         tx(&mut psam, "00A4000002DF09").sw(),
         StatusWord::FileNotFound
-    );
-}
-
-/// Runs `flow` with a tear at every index on both sides; after each, the
-/// image reloaded from disk must satisfy `old_or_new`.
-fn tear_everywhere(
-    start: &CardImage,
-    profile: std::sync::Arc<sscard_profile::Profile>,
-    mut flow: impl FnMut(&mut Simulator<UserCard>) -> Result<(), Error>,
-    old_or_new: impl Fn(&CardImage) -> &'static str,
-) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("card.json");
-    // Count the commands of an untorn run.
-    start.save(&path).unwrap();
-    let mut full = Simulator::new(
-        UserCard::new(profile.clone()),
-        CardImage::load(&path).unwrap(),
-    )
-    .with_store(&path);
-    full.power_on();
-    full.arm_tear(Tear {
-        at: u64::MAX,
-        side: TearSide::AfterCommit,
-    });
-    flow(&mut full).unwrap();
-    assert_eq!(
-        old_or_new(&CardImage::load(&path).unwrap()),
-        "new",
-        "untorn run"
-    );
-    let n = 20;
-    let mut seen = std::collections::BTreeSet::new();
-    for at in 1..=n {
-        for side in [TearSide::BeforeCommit, TearSide::AfterCommit] {
-            start.save(&path).unwrap();
-            let mut c = Simulator::new(
-                UserCard::new(profile.clone()),
-                CardImage::load(&path).unwrap(),
-            )
-            .with_store(&path);
-            c.power_on();
-            c.arm_tear(Tear { at, side });
-            let _ = flow(&mut c);
-            let reloaded = CardImage::load(&path).unwrap();
-            let state = old_or_new(&reloaded);
-            assert!(
-                state == "old" || state == "new",
-                "tear at {at} {side:?}: {state}"
-            );
-            seen.insert(state);
-        }
-    }
-    assert_eq!(
-        seen.len(),
-        2,
-        "tears should produce both outcomes: {seen:?}"
     );
 }
 

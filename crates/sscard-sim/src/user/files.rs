@@ -14,6 +14,14 @@ use crate::sim::Tx;
 impl UserCard {
     pub(super) fn read_record(&mut self, image: &CardImage, cmd: &Command) -> Response {
         let sfi = cmd.p2 >> 3;
+        if sfi != 0 && cmd.p2 & 0x07 == 0x04 {
+            if let Some(r) = self.payment_record(image, sfi, cmd.p1) {
+                return match r {
+                    Ok(d) => Response::ok(d),
+                    Err(s) => sw(s),
+                };
+            }
+        }
         let ef = match self.target_ef(sfi) {
             Ok(ef) => ef,
             Err(s) => return sw(s),

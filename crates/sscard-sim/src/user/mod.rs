@@ -4,6 +4,7 @@
 pub(crate) mod auth;
 mod debit;
 mod files;
+pub mod payment;
 mod pin;
 mod pki;
 mod select;
@@ -141,6 +142,9 @@ impl Applet for UserCard {
             (0x80, 0x40) => self.generate_key_pair(tx, cmd),
             (0x80, 0xC9) => self.export_public_key(tx.image(), cmd),
             (0x80, 0x2A) => self.sign_hash(tx.image(), cmd),
+            (0x80, 0xA8) => self.gpo(tx, cmd),
+            (0x80, 0xCA) => self.get_data(tx.image(), cmd),
+            (0x04, 0xDA) => self.put_data(tx, cmd),
             (0x00 | 0x04 | 0x80 | 0x84, _) => sw(StatusWord::InsNotSupported),
             _ => sw(StatusWord::ClaNotSupported),
         }

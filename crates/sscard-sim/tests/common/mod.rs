@@ -12,7 +12,7 @@ use sscard_profile::holder::Holder;
 use sscard_profile::keys::MasterKeys;
 use sscard_profile::Profile;
 use sscard_sim::image::CardImage;
-use sscard_sim::{perso, psam, Psam, Simulator, UserCard};
+use sscard_sim::{perso, psam, Psam, Simulator, Tear, TearSide, UserCard};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -130,4 +130,64 @@ pub fn in_ci() -> bool {
             .as_deref(),
         Ok("true" | "1" | "yes")
     )
+}
+
+/// Runs `flow` with a tear at every index on both sides; after each, the
+/// image reloaded from disk must satisfy `old_or_new`.
+pub fn tear_everywhere(
+    start: &CardImage,
+    profile: std::sync::Arc<sscard_profile::Profile>,
+    mut flow: impl FnMut(&mut Simulator<UserCard>) -> Result<(), sscard_sim::Error>,
+    old_or_new: impl Fn(&CardImage) -> &'static str,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("card.json");
+    // Count the commands of an untorn run.
+    start.save(&path).unwrap();
+    let mut full = Simulator::new(
+        UserCard::new(profile.clone()),
+        CardImage::load(&path).unwrap(),
+    )
+    .with_store(&path);
+    full.power_on();
+    full.arm_tear(Tear {
+        at: u64::MAX,
+        side: TearSide::AfterCommit,
+    });
+    flow(&mut full).unwrap();
+    assert_eq!(
+        old_or_new(&CardImage::load(&path).unwrap()),
+        "new",
+        "untorn run"
+    );
+    let n = 20;
+    let mut seen = std::collections::BTreeSet::new();
+    for at in 1..=n {
+        for side in [
+            sscard_sim::TearSide::BeforeCommit,
+            sscard_sim::TearSide::AfterCommit,
+        ] {
+            start.save(&path).unwrap();
+            let mut c = Simulator::new(
+                UserCard::new(profile.clone()),
+                CardImage::load(&path).unwrap(),
+            )
+            .with_store(&path);
+            c.power_on();
+            c.arm_tear(sscard_sim::Tear { at, side });
+            let _ = flow(&mut c);
+            let reloaded = CardImage::load(&path).unwrap();
+            let state = old_or_new(&reloaded);
+            assert!(
+                state == "old" || state == "new",
+                "tear at {at} {side:?}: {state}"
+            );
+            seen.insert(state);
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        2,
+        "tears should produce both outcomes: {seen:?}"
+    );
 }

@@ -18,8 +18,12 @@ use sscard_sim::{perso, psam, vpcd, Psam, Simulator, UserCard};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let image_path = std::env::args().nth(1).map_or_else(|| PathBuf::from("card.json"), PathBuf::from);
-    let profile = Arc::new(sscard_profile::load_file(root.join("card-profiles/ssc-3.0.toml"))?);
+    let image_path = std::env::args()
+        .nth(1)
+        .map_or_else(|| PathBuf::from("card.json"), PathBuf::from);
+    let profile = Arc::new(sscard_profile::load_file(
+        root.join("card-profiles/ssc-3.0.toml"),
+    )?);
     let masters = MasterKeys::load_file(root.join("fixtures/keys/test-masters.toml"))?;
     let image = if Path::new(&image_path).exists() {
         CardImage::load(&image_path)?
@@ -31,7 +35,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         image.save(&image_path)?;
         image
     };
-    let psam_profile = Arc::new(sscard_profile::load_file(root.join("card-profiles/psam.toml"))?);
+    let psam_profile = Arc::new(sscard_profile::load_file(
+        root.join("card-profiles/psam.toml"),
+    )?);
     let psam_image = psam::psam_image(&psam_profile, &masters)?;
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
@@ -39,7 +45,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut psam = Simulator::new(Psam::new(psam_profile), psam_image);
         vpcd::serve(&mut psam, "127.0.0.1", vpcd::PORT_SLOT_1, &s)
     });
-    eprintln!("serving {} in Virtual PCD 00 00 and a PSAM in Virtual PCD 00 01", image_path.display());
+    eprintln!(
+        "serving {} in Virtual PCD 00 00 and a PSAM in Virtual PCD 00 01",
+        image_path.display()
+    );
     let mut card = Simulator::new(UserCard::new(profile), image).with_store(&image_path);
     vpcd::serve(&mut card, "127.0.0.1", vpcd::PORT_SLOT_0, &stop)?;
     let _ = psam_thread.join();

@@ -1,0 +1,188 @@
+//! The host library's one error type and its single table of reader-
+//! interface codes (spec 05 §5.5).
+
+use sscard_apdu::StatusWord;
+
+/// Every failure an operation can report. [`Error::code`] gives the
+/// reader-interface code; the raw status word is kept in every card error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The card answered, but it is not a social security card.
+    #[error("not a social security card: {0}")]
+    WrongCardType(String),
+    /// No card in the reader.
+    #[error("no card in reader {reader}")]
+    NoCard {
+        /// Reader name.
+        reader: String,
+    },
+    /// The card is present but not powered.
+    #[error("card present but not powered")]
+    NotPowered,
+    /// The card does not answer (mute, or lost power).
+    #[error("card does not answer")]
+    CardMute,
+    /// The reader or PC/SC service failed.
+    #[error("reader error: {0}")]
+    Reader(String),
+    /// No reader connection (none configured, none found).
+    #[error("no reader connection: {0}")]
+    NoConnection(String),
+    /// The card was removed or reset by someone else during the operation.
+    #[error("card removed or reset during the operation")]
+    CardRemoved,
+    /// The card or reader cannot do this (e.g. SSF33).
+    #[error("not supported: {0}")]
+    NotSupported(String),
+    /// A bad argument.
+    #[error("bad argument: {0}")]
+    BadArgument(String),
+    /// A malformed card identification code.
+    #[error("bad card identification code: {0}")]
+    BadCardId(String),
+    /// The card is not genuine; `step` says which check failed.
+    #[error("card is not genuine: {step}")]
+    NotGenuine {
+        /// The failing step.
+        step: String,
+    },
+    /// `pCardInfo` does not match the card, or the card was swapped between steps.
+    #[error("input does not match the card: {0}")]
+    CardMismatch(String),
+    /// Invalid input data (a bad `pFileAddr`, amount, …).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The PSAM's key level is too low.
+    #[error("PSAM key level too low")]
+    PsamKeyLevel,
+    /// The holder cancelled PIN entry.
+    #[error("PIN entry cancelled")]
+    PinCancelled,
+    /// PIN entry timed out.
+    #[error("PIN entry timed out")]
+    PinTimeout,
+    /// A PIN of the wrong length.
+    #[error("wrong PIN length")]
+    PinLength,
+    /// The two new PINs differ.
+    #[error("the two new PINs differ")]
+    PinMismatch,
+    /// Data with illegal characters.
+    #[error("data has illegal characters: {0}")]
+    IllegalCharacters(String),
+    /// Data of the wrong length.
+    #[error("wrong data length: {0}")]
+    DataLength(String),
+    /// A wrong PIN; `tries` left.
+    #[error("wrong PIN, {tries} tries left")]
+    WrongPin {
+        /// Tries left.
+        tries: u8,
+    },
+    /// The PIN is blocked.
+    #[error("PIN blocked")]
+    PinBlocked,
+    /// No PSAM.
+    #[error("no PSAM: {0}")]
+    NoPsam(String),
+    /// The PSAM does not support the card's algorithm.
+    #[error("PSAM does not support the algorithm")]
+    PsamAlgorithm,
+    /// The PSAM has no RKSSSE.
+    #[error("PSAM has no RKSSSE")]
+    PsamNoRkssse,
+    /// The file needs no key: no key server step.
+    #[error("no key server needed")]
+    NoKeyServerNeeded,
+    /// External authentication failed; `tries` left.
+    #[error("external authentication failed, {tries} tries left")]
+    ExternalAuth {
+        /// Tries left.
+        tries: u8,
+    },
+    /// The card answered a command with an error status.
+    #[error("{command}: card answered {sw}")]
+    Card {
+        /// The command (name).
+        command: &'static str,
+        /// The status word.
+        sw: StatusWord,
+    },
+    /// The PSAM answered a command with an error status.
+    #[error("PSAM {command}: answered {sw}")]
+    Psam {
+        /// The command.
+        command: &'static str,
+        /// The status word.
+        sw: StatusWord,
+    },
+    /// A card answer that does not parse.
+    #[error("{command}: malformed answer: {reason}")]
+    Malformed {
+        /// The command.
+        command: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A profile, holder or key file problem.
+    #[error(transparent)]
+    Profile(#[from] sscard_profile::Error),
+    /// A trace file problem.
+    #[error("trace: {0}")]
+    Trace(String),
+}
+
+impl Error {
+    /// The reader-interface error code (spec 05 §5.5): the library's own
+    /// small codes, or the status word negated for card errors, with the
+    /// table's exception for external authentication (`63C2` → -25536,
+    /// `63C1` → -25537, `63C0` → -25538).
+    pub fn code(&self) -> i32 {
+        match self {
+            Error::WrongCardType(_) => -1,
+            Error::NoCard { .. } => -2,
+            Error::NotPowered => -3,
+            Error::CardMute => -4,
+            Error::Reader(_) => -11,
+            Error::NoConnection(_) => -12,
+            Error::CardRemoved => -12,
+            Error::NotSupported(_) => -13,
+            Error::BadArgument(_) => -14,
+            Error::BadCardId(_) => -20,
+            Error::NotGenuine { .. } => -21,
+            Error::CardMismatch(_) => -22,
+            Error::InvalidInput(_) => -23,
+            Error::PsamKeyLevel => -24,
+            Error::PinCancelled => -31,
+            Error::PinTimeout => -32,
+            Error::PinLength => -33,
+            Error::PinMismatch => -34,
+            Error::IllegalCharacters(_) => -41,
+            Error::DataLength(_) => -42,
+            Error::WrongPin { .. } => -51,
+            Error::PinBlocked => -52,
+            Error::NoPsam(_) => -2201,
+            Error::PsamAlgorithm => -2202,
+            Error::PsamNoRkssse => -2203,
+            Error::NoKeyServerNeeded => -2204,
+            Error::ExternalAuth { tries } => match tries {
+                2 => -25536,
+                1 => -25537,
+                0 => -25538,
+                n => -(i32::from(0x63C0u16 | u16::from(*n))),
+            },
+            Error::Card { sw, .. } | Error::Psam { sw, .. } => -i32::from(sw.to_u16()),
+            Error::Malformed { .. } => -4,
+            Error::Profile(_) | Error::Trace(_) => -14,
+        }
+    }
+
+    /// A card status turned into the most specific error.
+    pub fn from_card(command: &'static str, sw: StatusWord) -> Self {
+        Error::Card { command, sw }
+    }
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T> = core::result::Result<T, Error>;

@@ -1,0 +1,449 @@
+//! Card operations over a card session, a security module and a PIN pad.
+//! Each operation works on the card in hand and reports a typed error;
+//! the transport and the module are whatever the integrator chose.
+
+pub mod basic;
+pub mod debit;
+pub mod genuine;
+pub mod pin;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use sscard_apdu::record::Record;
+use sscard_apdu::tlv::{find_path, Tlv};
+use sscard_apdu::{Command, StatusWord};
+use sscard_profile::{AccessRule, Algorithm, Element, Generation, Profile};
+
+use crate::error::{Error, Result};
+use crate::pin::{PinPad, PinPrompt};
+use crate::security::SecurityModule;
+use crate::session::Session;
+use crate::transport::trace::Sensitivity;
+use crate::transport::Transport;
+
+/// The card models the terminal knows, by generation.
+#[derive(Clone)]
+pub struct Profiles(Vec<Arc<Profile>>);
+
+impl Profiles {
+    /// Every user-card profile in `dir` (`card-profiles/`).
+    ///
+    /// # Errors
+    /// The first profile that does not load.
+    pub fn load_dir(dir: &Path) -> Result<Self> {
+        let mut v = Vec::new();
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| Error::BadArgument(format!("{}: {e}", dir.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        entries.sort();
+        for p in entries {
+            let profile = sscard_profile::load_file(&p)?;
+            if profile.card.kind == sscard_profile::CardKind::User {
+                v.push(Arc::new(profile));
+            }
+        }
+        Ok(Self(v))
+    }
+
+    /// From loaded profiles.
+    pub fn new(profiles: Vec<Arc<Profile>>) -> Self {
+        Self(profiles)
+    }
+
+    /// The profile for `generation`: the same generation, else the nearest
+    /// above it (a 1.0 card is read with the 2.0 model).
+    pub fn for_generation(&self, generation: Generation) -> Option<Arc<Profile>> {
+        self.0
+            .iter()
+            .filter(|p| p.card.generation() >= generation)
+            .min_by_key(|p| p.card.generation())
+            .cloned()
+    }
+}
+
+/// What the terminal learned about the card in hand.
+#[derive(Clone)]
+pub struct CardFacts {
+    /// Card identification code.
+    pub card_id: [u8; 16],
+    /// EF05 tag 03.
+    pub spec_version: String,
+    /// From the spec version.
+    pub generation: Generation,
+    /// From the FCI, or the area-code rule.
+    pub algorithm: Algorithm,
+    /// The card model used.
+    pub profile: Arc<Profile>,
+}
+
+impl core::fmt::Debug for CardFacts {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "CardFacts {{ card_id: {}, generation: {:?} }}",
+            hex::encode_upper(self.card_id),
+            self.generation
+        )
+    }
+}
+
+/// A terminal: the card, the security module, the PIN pad.
+pub struct Terminal<C: Transport, S: SecurityModule, P: PinPad> {
+    /// The card session.
+    pub card: Session<C>,
+    /// The security module.
+    pub sm: S,
+    /// The PIN pad.
+    pub pad: P,
+    profiles: Profiles,
+    facts: Option<CardFacts>,
+    /// Rules satisfied in the current selection: PIN names and key names.
+    pins_ok: Vec<String>,
+    keys_ok: Vec<(String, String)>,
+}
+
+pub(crate) fn cmd(
+    cla: u8,
+    ins: u8,
+    p1: u8,
+    p2: u8,
+    data: &[u8],
+    le: Option<usize>,
+) -> Result<Command> {
+    let mut c = Command::new(cla, ins, p1, p2);
+    if !data.is_empty() {
+        c = c
+            .with_data(data.to_vec())
+            .map_err(|e| Error::BadArgument(e.to_string()))?;
+    }
+    if let Some(le) = le {
+        c = c
+            .with_le(le)
+            .map_err(|e| Error::BadArgument(e.to_string()))?;
+    }
+    Ok(c)
+}
+
+/// The SSSE DF name (spec 01 §1.1), as every profile has it.
+pub const SSSE: &str = "SSSE";
+
+impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
+    /// A terminal.
+    pub fn new(card: C, sm: S, pad: P, profiles: Profiles) -> Self {
+        Self {
+            card: Session::new(card),
+            sm,
+            pad,
+            profiles,
+            facts: None,
+            pins_ok: Vec::new(),
+            keys_ok: Vec::new(),
+        }
+    }
+
+    /// What is known about the card (after any operation).
+    pub fn facts(&self) -> Option<&CardFacts> {
+        self.facts.as_ref()
+    }
+
+    fn any_profile(&self) -> Result<Arc<Profile>> {
+        self.profiles
+            .for_generation(Generation::V1)
+            .ok_or_else(|| Error::BadArgument("no user card profile loaded".into()))
+    }
+
+    /// Selects SSSE, reads the card identification code and the version,
+    /// and learns the algorithm. Re-checks the card identity when it was
+    /// already known: a swapped card is [`Error::CardMismatch`].
+    ///
+    /// # Errors
+    /// [`Error::WrongCardType`] when there is no SSSE, [`Error::NotSupported`] for SSF33.
+    pub fn identify(&mut self) -> Result<CardFacts> {
+        let any = self.any_profile()?;
+        let ssse = any
+            .df(SSSE)
+            .and_then(|d| d.name.clone())
+            .ok_or_else(|| Error::BadArgument("profile without SSSE".into()))?;
+        self.card.forget_selection();
+        self.pins_ok.clear();
+        self.keys_ok.clear();
+        let fci = match self.card.select_name(&ssse) {
+            Ok(f) => f,
+            Err(Error::Card {
+                sw: StatusWord::FileNotFound,
+                ..
+            }) => {
+                return Err(Error::WrongCardType(
+                    "no social-security application (SELECT SSSE: 6A82)".into(),
+                ))
+            }
+            Err(e) => return Err(e),
+        };
+        let algorithm_byte = Tlv::parse_all(&fci)
+            .ok()
+            .and_then(|t| find_path(&t, &[0x6F, 0xA5, 0x9F0C]).and_then(|x| x.parse_value().ok()))
+            .and_then(|inner| {
+                find_path(&inner, &[0x86])
+                    .and_then(Tlv::bytes)
+                    .and_then(|b| b.first().copied())
+            });
+        let ef05 = any
+            .ef("SSSE/EF05")
+            .ok_or_else(|| Error::BadArgument("profile without SSSE/EF05".into()))?
+            .fid;
+        self.card.select_fid(ef05)?;
+        let id_rec = self.read_record_raw(1, 18, Sensitivity::Plain)?;
+        let card_id: [u8; 16] = id_rec
+            .value
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::BadCardId(format!("{} bytes", id_rec.value.len())))?;
+        let version = self.read_record_raw(3, 6, Sensitivity::Plain)?;
+        let spec_version = sscard_apdu::field::an_decode(&version.value).unwrap_or_default();
+        let generation = Generation::from_spec_version(&spec_version);
+        let algorithm = match algorithm_byte {
+            Some(0x03) => Algorithm::Sm4,
+            Some(0x02) => Algorithm::Ssf33,
+            Some(0x01) => Algorithm::Des,
+            Some(_) | None if card_id[0] == 0x11 => Algorithm::Ssf33,
+            _ => Algorithm::Des,
+        };
+        if algorithm != Algorithm::Sm4 {
+            return Err(Error::NotSupported(format!(
+                "{algorithm:?} cards (this library implements SM4)"
+            )));
+        }
+        if let Some(old) = &self.facts {
+            if old.card_id != card_id {
+                self.facts = None;
+                return Err(Error::CardMismatch(
+                    "the card was swapped between steps".into(),
+                ));
+            }
+        }
+        let profile = self.profiles.for_generation(generation).ok_or_else(|| {
+            Error::NotSupported(format!("no profile for generation {generation:?}"))
+        })?;
+        let facts = CardFacts {
+            card_id,
+            spec_version,
+            generation,
+            algorithm,
+            profile,
+        };
+        self.facts = Some(facts.clone());
+        Ok(facts)
+    }
+
+    /// The facts, identifying the card when not yet known.
+    ///
+    /// # Errors
+    /// As [`Terminal::identify`].
+    pub fn facts_or_identify(&mut self) -> Result<CardFacts> {
+        match &self.facts {
+            Some(f) => Ok(f.clone()),
+            None => self.identify(),
+        }
+    }
+
+    fn read_record_raw(&mut self, number: u8, le: usize, s: Sensitivity) -> Result<Record> {
+        let c = cmd(0x00, 0xB2, number, 0x04, &[], Some(le))?;
+        let data = self.card.command("READ RECORD", &c, s)?;
+        Record::parse(&data).map_err(|e| Error::Malformed {
+            command: "READ RECORD",
+            reason: e.to_string(),
+        })
+    }
+
+    /// Selects the DF path `path` from the application down (`SSSE/DF01`).
+    fn select_df(&mut self, profile: &Profile, path: &str) -> Result<()> {
+        let mut walked = String::new();
+        for part in path.split('/') {
+            walked = if walked.is_empty() {
+                part.to_owned()
+            } else {
+                format!("{walked}/{part}")
+            };
+            let df = profile
+                .df(&walked)
+                .ok_or_else(|| Error::BadArgument(format!("no DF {walked}")))?;
+            match (&df.name, df.fid) {
+                (Some(name), _) => {
+                    let before = self.card.stats().apdus;
+                    self.card.select_name(name)?;
+                    if self.card.stats().apdus != before {
+                        self.keys_ok.clear();
+                    }
+                }
+                (None, Some(fid)) => {
+                    let before = self.card.stats().apdus;
+                    self.card.select_fid(fid)?;
+                    if self.card.stats().apdus != before {
+                        self.keys_ok.clear();
+                    }
+                }
+                _ => {
+                    return Err(Error::BadArgument(format!(
+                        "DF {walked} has neither name nor FID"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Verifies the PIN of `name` with a PIN from the pad.
+    fn verify_named_pin(&mut self, profile: &Profile, name: &str, prompt: PinPrompt) -> Result<()> {
+        let pin_def = profile
+            .pin(name)
+            .ok_or_else(|| Error::BadArgument(format!("no PIN {name}")))?;
+        let pin = self.pad.read_pin(prompt)?;
+        if pin.len() < usize::from(pin_def.min_length)
+            || pin.len() > usize::from(pin_def.max_length)
+        {
+            return Err(Error::PinLength);
+        }
+        let c = cmd(0x00, 0x20, 0x00, pin_def.reference, &pin.to_bcd(), None)?;
+        let r = self.card.send("VERIFY", &c, Sensitivity::SecretCommand)?;
+        match r.sw() {
+            StatusWord::Success => {
+                self.pins_ok.push(name.to_owned());
+                Ok(())
+            }
+            StatusWord::VerifyFailed { tries: 0 } | StatusWord::AuthMethodBlocked => {
+                Err(Error::PinBlocked)
+            }
+            StatusWord::VerifyFailed { tries } => Err(Error::WrongPin { tries }),
+            sw => Err(Error::from_card("VERIFY", sw)),
+        }
+    }
+
+    /// External authentication with `key` in the current DF, through the
+    /// security module.
+    fn external_auth(&mut self, profile: &Profile, key: &str, df: &str) -> Result<()> {
+        if self.keys_ok.iter().any(|(k, d)| k == key && d == df) {
+            return Ok(());
+        }
+        let facts = self.facts_or_identify()?;
+        let k = profile
+            .key(key)
+            .ok_or_else(|| Error::BadArgument(format!("no key {key}")))?;
+        let id =
+            k.id.ok_or_else(|| Error::BadArgument(format!("key {key} has no identifier")))?;
+        let challenge = cmd(0x00, 0x84, 0x00, 0x00, &[], Some(8))?;
+        let r1: [u8; 8] = self
+            .card
+            .command("GET CHALLENGE", &challenge, Sensitivity::Plain)?
+            .try_into()
+            .map_err(|_| Error::Malformed {
+                command: "GET CHALLENGE",
+                reason: "not 8 bytes".into(),
+            })?;
+        let r2: [u8; 8] = self
+            .card
+            .command("GET CHALLENGE", &challenge, Sensitivity::Plain)?
+            .try_into()
+            .map_err(|_| Error::Malformed {
+                command: "GET CHALLENGE",
+                reason: "not 8 bytes".into(),
+            })?;
+        let auth = self.sm.auth_data(k.address, &facts.card_id, &r1, &r2)?;
+        let data = [auth, r2].concat();
+        let c = cmd(0x00, 0x82, 0x00, id, &data, None)?;
+        let r = self
+            .card
+            .send("EXTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?;
+        match r.sw() {
+            StatusWord::Success => {
+                self.keys_ok.push((key.to_owned(), df.to_owned()));
+                Ok(())
+            }
+            StatusWord::VerifyFailed { tries } => Err(Error::ExternalAuth { tries }),
+            sw => Err(Error::from_card("EXTERNAL AUTHENTICATE", sw)),
+        }
+    }
+
+    /// Satisfies an access rule: PIN from the pad, key through the module.
+    /// For "PIN or key", `prefer_pin` chooses (`iAuthType` 1 PIN, 2 key).
+    fn satisfy(
+        &mut self,
+        profile: &Profile,
+        rule: &AccessRule,
+        df: &str,
+        prefer_pin: bool,
+    ) -> Result<()> {
+        match rule {
+            AccessRule::Free => Ok(()),
+            AccessRule::Never => Err(Error::Card {
+                command: "access rule",
+                sw: StatusWord::SecurityNotSatisfied,
+            }),
+            AccessRule::Pin(p) if self.pins_ok.contains(p) => Ok(()),
+            AccessRule::Pin(p) => self.verify_named_pin(profile, p, PinPrompt::Verify),
+            AccessRule::Key(k) => self.external_auth(profile, k, df),
+            AccessRule::PinAndKey(p, k) => {
+                if !self.pins_ok.contains(p) {
+                    self.verify_named_pin(profile, p, PinPrompt::Verify)?;
+                }
+                self.external_auth(profile, k, df)
+            }
+            AccessRule::PinOrKey(p, k) => {
+                if self.pins_ok.contains(p) || self.keys_ok.iter().any(|(x, d)| x == k && d == df) {
+                    Ok(())
+                } else if prefer_pin {
+                    self.verify_named_pin(profile, p, PinPrompt::Verify)
+                } else {
+                    self.external_auth(profile, k, df)
+                }
+            }
+        }
+    }
+
+    /// Reads element `name` of the card model: selects its file, satisfies
+    /// its read rule, reads the record with the exact Le. Returns the value.
+    ///
+    /// # Errors
+    /// Card and access errors.
+    pub fn read_element(&mut self, name: &str) -> Result<Vec<u8>> {
+        let facts = self.facts_or_identify()?;
+        let profile = facts.profile.clone();
+        let (ef, el) = profile
+            .element(name)
+            .ok_or_else(|| Error::InvalidInput(format!("no element {name}")))?;
+        let (ef, el): (sscard_profile::Ef, Element) = (ef.clone(), el.clone());
+        self.read_record_of(&profile, &ef, &el, el.record, true)
+    }
+
+    fn read_record_of(
+        &mut self,
+        profile: &Profile,
+        ef: &sscard_profile::Ef,
+        el: &Element,
+        number: u8,
+        prefer_pin: bool,
+    ) -> Result<Vec<u8>> {
+        self.select_df(profile, &ef.df)?;
+        self.satisfy(profile, &ef.read, &ef.df, prefer_pin)?;
+        self.select_df(profile, &ef.df)?;
+        self.card.select_fid(ef.fid)?;
+        let s = if el.personal {
+            Sensitivity::PersonalResponse
+        } else {
+            Sensitivity::Plain
+        };
+        let rec = self.read_record_raw(number, el.length + 2, s)?;
+        if rec.tag != el.tag {
+            return Err(Error::Malformed {
+                command: "READ RECORD",
+                reason: format!(
+                    "record {number} has tag {:02X}, expected {:02X}",
+                    rec.tag, el.tag
+                ),
+            });
+        }
+        Ok(rec.value)
+    }
+}

@@ -1,0 +1,96 @@
+//! Security modules: who holds the master keys. A PSAM in a second reader,
+//! a remote HSM reached in steps, or (tests and CI only) a software module
+//! with keys from a file. Operations use only this trait.
+
+pub mod hsm;
+pub mod psam;
+pub mod software;
+
+use crate::error::Result;
+
+/// The card-side inputs of a diversified key: card identification code.
+pub type CardId = [u8; 16];
+
+/// What MAC1 covers (spec 02 §2.4, §2.5).
+#[derive(Debug, Clone, Copy)]
+pub struct Mac1Request {
+    /// The card's pseudo-random.
+    pub pseudo_random: [u8; 4],
+    /// The card's debit counter.
+    pub counter: u16,
+    /// Total, fen.
+    pub total: u32,
+    /// Account plus pooled fund, fen.
+    pub account_pooled: u32,
+    /// Transaction type.
+    pub tx_type: u8,
+    /// Date YYYYMMDD, BCD.
+    pub date: [u8; 4],
+    /// Time HHMMSS, BCD.
+    pub time: [u8; 3],
+    /// Key version from INITIALIZE FOR DEBIT.
+    pub key_version: u8,
+    /// Algorithm id from INITIALIZE FOR DEBIT.
+    pub algorithm: u8,
+    /// The card.
+    pub card_id: CardId,
+}
+
+/// Master-key operations a terminal needs.
+pub trait SecurityModule {
+    /// The terminal number, 6 bytes BCD (twelve `0` digits without a PSAM).
+    ///
+    /// # Errors
+    /// Module errors.
+    fn terminal_number(&mut self) -> Result<[u8; 6]>;
+
+    /// Authentication data under key `address` for `card`: process factor
+    /// `r1`, source `r2` (spec 02 §2.1).
+    ///
+    /// # Errors
+    /// [`crate::Error::Psam`] `6A88` for a missing key, …
+    fn auth_data(
+        &mut self,
+        address: u16,
+        card: &CardId,
+        r1: &[u8; 8],
+        r2: &[u8; 8],
+    ) -> Result<[u8; 8]>;
+
+    /// The secure-messaging MAC of `data` under key `address`, session key
+    /// from `challenge`, IV `challenge ‖ 00…` (spec 02 §2.3).
+    ///
+    /// # Errors
+    /// Module errors.
+    fn sm_mac(
+        &mut self,
+        address: u16,
+        card: &CardId,
+        challenge: &[u8; 8],
+        data: &[u8],
+    ) -> Result<[u8; 4]>;
+
+    /// SM4-ECB of whole blocks under the same session key (RELOAD PIN).
+    ///
+    /// # Errors
+    /// Module errors.
+    fn sm_encrypt(
+        &mut self,
+        address: u16,
+        card: &CardId,
+        challenge: &[u8; 8],
+        blocks: &[u8],
+    ) -> Result<Vec<u8>>;
+
+    /// MAC1 of a medical debit; returns the terminal transaction number and MAC1.
+    ///
+    /// # Errors
+    /// Module errors.
+    fn mac1(&mut self, req: &Mac1Request) -> Result<([u8; 4], [u8; 4])>;
+
+    /// Checks the card's MAC2 against the last MAC1.
+    ///
+    /// # Errors
+    /// [`crate::Error::Psam`] `9302` when it does not match.
+    fn verify_mac2(&mut self, mac2: &[u8; 4]) -> Result<()>;
+}

@@ -1,0 +1,180 @@
+//! A PSAM in a second reader (spec 02 §2.5).
+
+use sscard_apdu::Command;
+use sscard_crypto::diversify;
+
+use super::{CardId, Mac1Request, SecurityModule};
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::transport::trace::Sensitivity;
+use crate::transport::Transport;
+
+/// A PSAM over any transport.
+pub struct PsamModule<T: Transport> {
+    session: Session<T>,
+    key_df: u16,
+    terminal_sfi: u8,
+    selected: bool,
+}
+
+fn psam_err(e: Error) -> Error {
+    match e {
+        Error::Card { command, sw } => Error::Psam { command, sw },
+        other => other,
+    }
+}
+
+fn cmd(cla: u8, ins: u8, p1: u8, p2: u8, data: &[u8], le: Option<usize>) -> Result<Command> {
+    let mut c = Command::new(cla, ins, p1, p2);
+    if !data.is_empty() {
+        c = c
+            .with_data(data.to_vec())
+            .map_err(|e| Error::BadArgument(e.to_string()))?;
+    }
+    if let Some(le) = le {
+        c = c
+            .with_le(le)
+            .map_err(|e| Error::BadArgument(e.to_string()))?;
+    }
+    Ok(c)
+}
+
+impl<T: Transport> PsamModule<T> {
+    /// A PSAM whose SM4 keys are in DF `key_df` and whose terminal number
+    /// file has SFI `terminal_sfi` (`DF01`, `16` in the PSAM profile).
+    pub fn new(transport: T, key_df: u16, terminal_sfi: u8) -> Self {
+        Self {
+            session: Session::new(transport),
+            key_df,
+            terminal_sfi,
+            selected: false,
+        }
+    }
+
+    /// The PSAM's session (counts).
+    pub fn session(&self) -> &Session<T> {
+        &self.session
+    }
+
+    fn run(&mut self, name: &'static str, c: &Command) -> Result<Vec<u8>> {
+        self.session
+            .command(name, c, Sensitivity::Plain)
+            .map_err(psam_err)
+    }
+
+    fn select_keys(&mut self) -> Result<()> {
+        if !self.selected {
+            let c = cmd(0x00, 0xA4, 0x00, 0x00, &self.key_df.to_be_bytes(), None)?;
+            self.run("SELECT key DF", &c)?;
+            self.selected = true;
+        }
+        Ok(())
+    }
+
+    fn init(&mut self, address: u16, factors: &[u8]) -> Result<()> {
+        self.select_keys()?;
+        let [hi, lo] = address.to_be_bytes();
+        let c = cmd(0x80, 0x1A, hi, lo, factors, None)?;
+        self.run("INIT CRYPTO", &c).map(|_| ())
+    }
+
+    fn factors(card: &CardId, process: &[u8; 8]) -> Vec<u8> {
+        [
+            diversify::area_factor(card),
+            diversify::card_factor(card),
+            *process,
+        ]
+        .concat()
+    }
+}
+
+impl<T: Transport> SecurityModule for PsamModule<T> {
+    fn terminal_number(&mut self) -> Result<[u8; 6]> {
+        let c = cmd(0x00, 0xB0, 0x80 | self.terminal_sfi, 0x00, &[], Some(6))?;
+        let d = self.run("READ terminal number", &c)?;
+        <[u8; 6]>::try_from(d.as_slice()).map_err(|_| Error::Malformed {
+            command: "READ terminal number",
+            reason: format!("{} bytes", d.len()),
+        })
+    }
+
+    fn auth_data(
+        &mut self,
+        address: u16,
+        card: &CardId,
+        r1: &[u8; 8],
+        r2: &[u8; 8],
+    ) -> Result<[u8; 8]> {
+        self.init(address, &Self::factors(card, r1))?;
+        let block = sscard_crypto::mac::pad80(r2);
+        let c = cmd(0x80, 0xFA, 0x00, 0x00, &block, Some(16))?;
+        let out = self.run("CRYPTO", &c)?;
+        out.get(..8)
+            .and_then(|s| <[u8; 8]>::try_from(s).ok())
+            .ok_or(Error::Malformed {
+                command: "CRYPTO",
+                reason: "short answer".into(),
+            })
+    }
+
+    fn sm_mac(
+        &mut self,
+        address: u16,
+        card: &CardId,
+        challenge: &[u8; 8],
+        data: &[u8],
+    ) -> Result<[u8; 4]> {
+        self.init(address, &Self::factors(card, challenge))?;
+        let input = [&sscard_crypto::mac::iv_from_challenge(challenge)[..], data].concat();
+        let c = cmd(0x80, 0xFA, 0x05, 0x01, &input, Some(4))?;
+        let out = self.run("CRYPTO MAC", &c)?;
+        <[u8; 4]>::try_from(out.as_slice()).map_err(|_| Error::Malformed {
+            command: "CRYPTO MAC",
+            reason: "not 4 bytes".into(),
+        })
+    }
+
+    fn sm_encrypt(
+        &mut self,
+        address: u16,
+        card: &CardId,
+        challenge: &[u8; 8],
+        blocks: &[u8],
+    ) -> Result<Vec<u8>> {
+        self.init(address, &Self::factors(card, challenge))?;
+        let c = cmd(0x80, 0xFA, 0x00, 0x00, blocks, Some(blocks.len()))?;
+        self.run("CRYPTO", &c)
+    }
+
+    fn mac1(&mut self, r: &Mac1Request) -> Result<([u8; 4], [u8; 4])> {
+        self.select_keys()?;
+        let mut d = Vec::with_capacity(40);
+        d.extend_from_slice(&r.pseudo_random);
+        d.extend_from_slice(&r.counter.to_be_bytes());
+        d.extend_from_slice(&r.total.to_be_bytes());
+        d.extend_from_slice(&r.account_pooled.to_be_bytes());
+        d.push(r.tx_type);
+        d.extend_from_slice(&r.date);
+        d.extend_from_slice(&r.time);
+        d.push(r.key_version);
+        d.push(r.algorithm);
+        d.extend_from_slice(&diversify::area_factor(&r.card_id));
+        d.extend_from_slice(&diversify::card_factor(&r.card_id));
+        let c = cmd(0x80, 0x70, 0x00, 0x00, &d, Some(8))?;
+        let out = self.run("MAC1", &c)?;
+        match out.as_slice() {
+            [a, b, c2, d2, m @ ..] if m.len() == 4 => {
+                Ok(([*a, *b, *c2, *d2], [m[0], m[1], m[2], m[3]]))
+            }
+            _ => Err(Error::Malformed {
+                command: "MAC1",
+                reason: "not 8 bytes".into(),
+            }),
+        }
+    }
+
+    fn verify_mac2(&mut self, mac2: &[u8; 4]) -> Result<()> {
+        let c = cmd(0x80, 0x72, 0x00, 0x00, mac2, None)?;
+        self.run("VERIFY MAC2", &c).map(|_| ())
+    }
+}

@@ -1,0 +1,126 @@
+//! A software security module with master keys from a file. For tests and
+//! CI only: it logs a warning on every use.
+
+use sscard_apdu::StatusWord;
+use sscard_crypto::debit::{self, DebitData};
+use sscard_crypto::{auth, cipher, diversify, mac, Sm4Key};
+use sscard_profile::keys::MasterKeys;
+
+use super::{CardId, Mac1Request, SecurityModule};
+use crate::error::{Error, Result};
+
+/// Master keys in memory.
+pub struct SoftwareModule {
+    masters: MasterKeys,
+    terminal_number: [u8; 6],
+    dpk_address: u16,
+    txn: u32,
+    pending: Option<(Sm4Key, u32)>,
+}
+
+impl SoftwareModule {
+    /// A module over `masters`, with a terminal number; `dpk_address` is the
+    /// debit key's address (version 1).
+    pub fn new(masters: MasterKeys, terminal_number: [u8; 6], dpk_address: u16) -> Self {
+        Self {
+            masters,
+            terminal_number,
+            dpk_address,
+            txn: 1,
+            pending: None,
+        }
+    }
+
+    fn warn(&self, what: &str) {
+        log::warn!(
+            "software security module used for {what}: keys from {} (test{} keys); never in production",
+            self.masters.file,
+            if self.masters.test_only { "" } else { " or unmarked" }
+        );
+    }
+
+    fn card_key(&self, address: u16, card: &CardId) -> Result<Sm4Key> {
+        let m = self.masters.by_address(address).ok_or(Error::Psam {
+            command: "software key lookup",
+            sw: StatusWord::ReferenceNotFound,
+        })?;
+        Ok(diversify::card_key(&m.value, card))
+    }
+}
+
+impl SecurityModule for SoftwareModule {
+    fn terminal_number(&mut self) -> Result<[u8; 6]> {
+        Ok(self.terminal_number)
+    }
+
+    fn auth_data(
+        &mut self,
+        address: u16,
+        card: &CardId,
+        r1: &[u8; 8],
+        r2: &[u8; 8],
+    ) -> Result<[u8; 8]> {
+        self.warn("authentication data");
+        Ok(auth::auth_data(&self.card_key(address, card)?, r1, r2))
+    }
+
+    fn sm_mac(
+        &mut self,
+        address: u16,
+        card: &CardId,
+        challenge: &[u8; 8],
+        data: &[u8],
+    ) -> Result<[u8; 4]> {
+        self.warn("a secure-messaging MAC");
+        let s = diversify::session_key(&self.card_key(address, card)?, challenge);
+        Ok(mac::cbc_mac(&s, &mac::iv_from_challenge(challenge), data))
+    }
+
+    fn sm_encrypt(
+        &mut self,
+        address: u16,
+        card: &CardId,
+        challenge: &[u8; 8],
+        blocks: &[u8],
+    ) -> Result<Vec<u8>> {
+        self.warn("secure-messaging encryption");
+        let s = diversify::session_key(&self.card_key(address, card)?, challenge);
+        cipher::ecb_encrypt(&s, blocks).map_err(|e| Error::BadArgument(e.to_string()))
+    }
+
+    fn mac1(&mut self, req: &Mac1Request) -> Result<([u8; 4], [u8; 4])> {
+        self.warn("MAC1");
+        let address = self.dpk_address + u16::from(req.key_version.max(1) - 1);
+        let card_key = self.card_key(address, &req.card_id)?;
+        let txn_no = self.txn.to_be_bytes();
+        self.txn = self.txn.wrapping_add(1);
+        let data = DebitData {
+            total: req.total,
+            account_pooled: req.account_pooled,
+            tx_type: req.tx_type,
+            terminal_no: self.terminal_number,
+            terminal_txn_no: txn_no,
+            date: req.date,
+            time: req.time,
+        };
+        let session = debit::session_key(&card_key, &req.pseudo_random, req.counter, &txn_no);
+        let m = debit::mac1(&session, &data);
+        self.pending = Some((session, req.total));
+        Ok((txn_no, m))
+    }
+
+    fn verify_mac2(&mut self, mac2: &[u8; 4]) -> Result<()> {
+        let (session, total) = self.pending.take().ok_or(Error::Psam {
+            command: "VERIFY MAC2",
+            sw: StatusWord::ConditionsNotSatisfied,
+        })?;
+        if debit::mac2(&session, total) == *mac2 {
+            Ok(())
+        } else {
+            Err(Error::Psam {
+                command: "VERIFY MAC2",
+                sw: StatusWord::MacInvalid,
+            })
+        }
+    }
+}

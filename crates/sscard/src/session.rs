@@ -1,0 +1,240 @@
+//! One card session: the one place that turns a T=0 card's `61xx` and
+//! `6Cxx` into a full answer, counts APDUs and bytes, remembers the current
+//! selection (no repeated SELECT), and records a redacted trace.
+
+use sscard_apdu::{Command, Response, StatusWord};
+
+use crate::error::{Error, Result};
+use crate::transport::trace::{Sensitivity, Trace};
+use crate::transport::Transport;
+
+/// APDUs and bytes of an operation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stats {
+    /// Command APDUs sent (GET RESPONSE and resends included).
+    pub apdus: u32,
+    /// Bytes sent.
+    pub sent: usize,
+    /// Bytes received.
+    pub received: usize,
+}
+
+impl Stats {
+    /// Modeled time on a 106 kbit/s contactless link: every byte both ways,
+    /// 10 bits per byte (start, 8 data, parity), no frame overheads.
+    pub fn contactless_ms(&self) -> f64 {
+        ((self.sent + self.received) * 10) as f64 / 106_000.0 * 1000.0
+    }
+}
+
+/// A card session over a transport.
+pub struct Session<T: Transport> {
+    transport: T,
+    stats: Stats,
+    trace: Option<Trace>,
+    selected: Option<Vec<u8>>,
+}
+
+impl<T: Transport> Session<T> {
+    /// A session over `transport`.
+    pub fn new(transport: T) -> Self {
+        Self {
+            transport,
+            stats: Stats::default(),
+            trace: None,
+            selected: None,
+        }
+    }
+
+    /// Starts recording a redacted trace.
+    pub fn record(&mut self, operation: &str) {
+        self.trace = Some(Trace::new(operation, &self.transport.atr()));
+    }
+
+    /// Stops recording; returns the trace with the counts.
+    pub fn take_trace(&mut self) -> Option<Trace> {
+        let mut t = self.trace.take()?;
+        t.stats = self.stats;
+        Some(t)
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Returns the counts and starts counting again.
+    pub fn take_stats(&mut self) -> Stats {
+        std::mem::take(&mut self.stats)
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The transport, mutably (a selection cached here is forgotten).
+    pub fn transport_mut(&mut self) -> &mut T {
+        self.selected = None;
+        &mut self.transport
+    }
+
+    /// Takes the transport back.
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
+    /// Resets the card; the selection is forgotten.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn reset(&mut self) -> Result<Vec<u8>> {
+        self.selected = None;
+        self.transport.reset()
+    }
+
+    fn raw(
+        &mut self,
+        name: &'static str,
+        cmd: &Command,
+        sensitivity: Sensitivity,
+    ) -> Result<Response> {
+        let bytes = cmd.to_bytes();
+        self.stats.apdus += 1;
+        self.stats.sent += bytes.len();
+        let rsp = self.transport.transmit(&bytes)?;
+        self.stats.received += rsp.len();
+        log::trace!(">>> {name} {}", crate::redact::command(cmd, sensitivity));
+        let r = Response::from_bytes(&rsp).map_err(|e| Error::Malformed {
+            command: name,
+            reason: e.to_string(),
+        })?;
+        log::trace!("<<< {}", crate::redact::response(&r, sensitivity));
+        if let Some(t) = &mut self.trace {
+            t.push(name, cmd, &r, sensitivity);
+        }
+        Ok(r)
+    }
+
+    /// Sends a command; `61xx` is followed by GET RESPONSE until complete,
+    /// `6Cxx` resends the command with the right Le. Returns the final
+    /// answer whatever its status.
+    ///
+    /// # Errors
+    /// Transport errors; a malformed answer.
+    pub fn send(
+        &mut self,
+        name: &'static str,
+        cmd: &Command,
+        sensitivity: Sensitivity,
+    ) -> Result<Response> {
+        let mut r = self.raw(name, cmd, sensitivity)?;
+        if let StatusWord::WrongLe(n) = r.sw() {
+            let le = if n == 0 { 256 } else { usize::from(n) };
+            let again = cmd.resend_with_le(le).map_err(|e| Error::Malformed {
+                command: name,
+                reason: e.to_string(),
+            })?;
+            r = self.raw(name, &again, sensitivity)?;
+        }
+        let mut data = Vec::new();
+        while let StatusWord::MoreData(n) = r.sw() {
+            data.extend_from_slice(r.data());
+            let le = if n == 0 { 256 } else { usize::from(n) };
+            let get = Command::new(0x00, 0xC0, 0x00, 0x00)
+                .with_le(le)
+                .map_err(|e| Error::Malformed {
+                    command: name,
+                    reason: e.to_string(),
+                })?;
+            r = self.raw("GET RESPONSE", &get, sensitivity)?;
+            if data.len() > 65_536 {
+                return Err(Error::Malformed {
+                    command: name,
+                    reason: "GET RESPONSE chain longer than 64 KiB".into(),
+                });
+            }
+        }
+        if data.is_empty() {
+            Ok(r)
+        } else {
+            data.extend_from_slice(r.data());
+            Ok(Response::new(data, r.sw()))
+        }
+    }
+
+    /// Sends a command and requires `9000`; returns the data.
+    ///
+    /// # Errors
+    /// [`Error::Card`] with the status word otherwise.
+    pub fn command(
+        &mut self,
+        name: &'static str,
+        cmd: &Command,
+        sensitivity: Sensitivity,
+    ) -> Result<Vec<u8>> {
+        let r = self.send(name, cmd, sensitivity)?;
+        if r.is_success() {
+            Ok(r.into_data())
+        } else {
+            Err(Error::from_card(name, r.sw()))
+        }
+    }
+
+    /// SELECT by DF name, unless it is the current selection. Returns the
+    /// FCI (empty when nothing was sent).
+    ///
+    /// # Errors
+    /// [`Error::Card`] (e.g. `6A82`).
+    pub fn select_name(&mut self, df_name: &[u8]) -> Result<Vec<u8>> {
+        let key = [&[0x04][..], df_name].concat();
+        // Already in this DF (possibly with one of its EFs selected).
+        if self
+            .selected
+            .as_deref()
+            .is_some_and(|s| s.starts_with(&key))
+        {
+            return Ok(Vec::new());
+        }
+        let cmd = Command::new(0x00, 0xA4, 0x04, 0x00)
+            .with_data(df_name.to_vec())
+            .and_then(|c| c.with_le(256))
+            .map_err(|e| Error::BadArgument(e.to_string()))?;
+        self.selected = None;
+        let fci = self.command("SELECT", &cmd, Sensitivity::Plain)?;
+        self.selected = Some(key);
+        Ok(fci)
+    }
+
+    /// SELECT by FID under the current DF (P1 `00`), unless current.
+    ///
+    /// # Errors
+    /// [`Error::Card`] (e.g. `6A82`).
+    pub fn select_fid(&mut self, fid: u16) -> Result<()> {
+        let key = [&[0x00][..], &fid.to_be_bytes()].concat();
+        if self
+            .selected
+            .as_deref()
+            .is_some_and(|s| s.ends_with(&key) && s.len() > 3)
+        {
+            return Ok(());
+        }
+        let cmd = Command::new(0x00, 0xA4, 0x00, 0x00)
+            .with_data(fid.to_be_bytes().to_vec())
+            .map_err(|e| Error::BadArgument(e.to_string()))?;
+        let base = self.selected.take();
+        self.command("SELECT", &cmd, Sensitivity::Plain)?;
+        // Remember DF-then-EF so that selecting the same EF again is free,
+        // but a DF change through an FID clears it.
+        self.selected = match base {
+            Some(b) if fid & 0xFF00 != 0xDF00 && fid != 0x3F00 => Some([b, key].concat()),
+            _ => Some([vec![0xFF], key].concat()),
+        };
+        Ok(())
+    }
+
+    /// Forgets the selection (after a command that changes it implicitly).
+    pub fn forget_selection(&mut self) {
+        self.selected = None;
+    }
+}

@@ -1,0 +1,59 @@
+//! The in-process simulator as a transport.
+
+use sscard_sim::{Applet, Simulator};
+
+use crate::error::{Error, Result};
+use crate::transport::Transport;
+
+/// A simulated card used in-process.
+pub struct SimTransport<A: Applet> {
+    sim: Simulator<A>,
+    name: String,
+}
+
+impl<A: Applet> SimTransport<A> {
+    /// Powers the simulator on and wraps it.
+    pub fn new(mut sim: Simulator<A>, name: impl Into<String>) -> Self {
+        sim.power_on();
+        Self {
+            sim,
+            name: name.into(),
+        }
+    }
+
+    /// The simulator (to inspect or change its image in tests).
+    pub fn sim(&self) -> &Simulator<A> {
+        &self.sim
+    }
+
+    /// The simulator, mutably.
+    pub fn sim_mut(&mut self) -> &mut Simulator<A> {
+        &mut self.sim
+    }
+
+    /// Takes the simulator back.
+    pub fn into_inner(self) -> Simulator<A> {
+        self.sim
+    }
+}
+
+impl<A: Applet> Transport for SimTransport<A> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>> {
+        self.sim.transmit(apdu).map_err(|e| match e {
+            sscard_sim::Error::NotPowered => Error::NotPowered,
+            _ => Error::CardMute,
+        })
+    }
+
+    fn reset(&mut self) -> Result<Vec<u8>> {
+        Ok(self.sim.reset())
+    }
+
+    fn atr(&self) -> Vec<u8> {
+        self.sim.atr()
+    }
+
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+}

@@ -1,0 +1,168 @@
+//! Recorded sessions: a trace file holds every exchange of an operation,
+//! with PINs and secrets in commands and personal data in answers redacted,
+//! and the APDU and byte counts. A [`Replay`] plays a trace back as a fake
+//! card, checking that the host sends the same commands.
+
+use serde::{Deserialize, Serialize};
+use sscard_apdu::{Command, Response};
+
+use crate::error::{Error, Result};
+use crate::session::Stats;
+use crate::transport::Transport;
+
+/// How sensitive an exchange is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sensitivity {
+    /// Nothing to hide.
+    Plain,
+    /// The command data is a secret (a PIN, a cryptogram): redacted.
+    SecretCommand,
+    /// The answer is personal data: masked.
+    PersonalResponse,
+}
+
+/// One exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// Command name.
+    pub name: String,
+    /// Command APDU (hex); secret data replaced by `00` bytes.
+    pub command: String,
+    /// Response APDU (hex); personal data masked.
+    pub response: String,
+    /// What was redacted.
+    pub sensitivity: Sensitivity,
+}
+
+/// A recorded operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trace {
+    /// Trace format.
+    pub format: u32,
+    /// The operation.
+    pub operation: String,
+    /// The card's ATR (hex).
+    pub atr: String,
+    /// Exchanges in order.
+    pub exchanges: Vec<Exchange>,
+    /// Counts.
+    pub stats: Stats,
+}
+
+impl Trace {
+    /// An empty trace.
+    pub fn new(operation: &str, atr: &[u8]) -> Self {
+        Self {
+            format: 1,
+            operation: operation.to_owned(),
+            atr: hex::encode_upper(atr),
+            exchanges: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Records an exchange, redacted.
+    pub fn push(&mut self, name: &str, cmd: &Command, rsp: &Response, s: Sensitivity) {
+        let command = match s {
+            // The data is replaced by as many zero bytes; header and lengths stay.
+            Sensitivity::SecretCommand => {
+                let masked = Command::new(cmd.cla, cmd.ins, cmd.p1, cmd.p2)
+                    .with_data(vec![0; cmd.data().len()])
+                    .and_then(|c| match cmd.le() {
+                        Some(le) => c.with_le(le),
+                        None => Ok(c),
+                    })
+                    .map(|c| c.to_bytes())
+                    .unwrap_or_default();
+                hex::encode_upper(masked)
+            }
+            _ => hex::encode_upper(cmd.to_bytes()),
+        };
+        let response = match s {
+            Sensitivity::PersonalResponse => {
+                let mut b = crate::redact::mask_data(rsp.data());
+                b.extend_from_slice(&rsp.sw().to_bytes());
+                hex::encode_upper(b)
+            }
+            _ => hex::encode_upper(rsp.to_bytes()),
+        };
+        self.exchanges.push(Exchange {
+            name: name.to_owned(),
+            command,
+            response,
+            sensitivity: s,
+        });
+    }
+
+    /// JSON text.
+    ///
+    /// # Errors
+    /// [`Error::Trace`] if serialising fails.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| Error::Trace(e.to_string()))
+    }
+
+    /// From JSON text.
+    ///
+    /// # Errors
+    /// [`Error::Trace`] when it does not parse.
+    pub fn from_json(text: &str) -> Result<Self> {
+        serde_json::from_str(text).map_err(|e| Error::Trace(e.to_string()))
+    }
+}
+
+/// A trace played back as a card.
+pub struct Replay {
+    trace: Trace,
+    next: usize,
+}
+
+impl Replay {
+    /// Replays `trace` from the start.
+    pub fn new(trace: Trace) -> Self {
+        Self { trace, next: 0 }
+    }
+
+    /// Whether every exchange was used.
+    pub fn finished(&self) -> bool {
+        self.next == self.trace.exchanges.len()
+    }
+}
+
+impl Transport for Replay {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>> {
+        let e = self.trace.exchanges.get(self.next).ok_or_else(|| {
+            Error::Trace(format!(
+                "command {} beyond the end of the trace",
+                hex::encode_upper(apdu)
+            ))
+        })?;
+        let sent = hex::encode_upper(apdu);
+        let matches = match e.sensitivity {
+            // Secret data was not recorded: compare the header only.
+            Sensitivity::SecretCommand => sent.get(..8) == e.command.get(..8),
+            _ => sent == e.command,
+        };
+        if !matches {
+            return Err(Error::Trace(format!(
+                "exchange {} ({}): expected {}, got {sent}",
+                self.next, e.name, e.command
+            )));
+        }
+        self.next += 1;
+        hex::decode(&e.response).map_err(|x| Error::Trace(x.to_string()))
+    }
+
+    fn reset(&mut self) -> Result<Vec<u8>> {
+        Ok(self.atr())
+    }
+
+    fn atr(&self) -> Vec<u8> {
+        hex::decode(&self.trace.atr).unwrap_or_default()
+    }
+
+    fn name(&self) -> String {
+        format!("replay of {}", self.trace.operation)
+    }
+}

@@ -186,3 +186,75 @@ impl Error {
 
 /// Result with this crate's [`Error`].
 pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Spec 05 §5.5, entry by entry.
+    #[test]
+    fn the_code_table() {
+        let s = String::new;
+        let card = |sw: u16| Error::Card {
+            command: "x",
+            sw: StatusWord::from_u16(sw),
+        };
+        let table: Vec<(Error, i32)> = vec![
+            (Error::WrongCardType(s()), -1),
+            (Error::NoCard { reader: s() }, -2),
+            (Error::NotPowered, -3),
+            (Error::CardMute, -4),
+            (Error::Reader(s()), -11),
+            (Error::NoConnection(s()), -12),
+            (Error::NotSupported(s()), -13),
+            (Error::BadArgument(s()), -14),
+            (Error::BadCardId(s()), -20),
+            (Error::NotGenuine { step: s() }, -21),
+            (Error::CardMismatch(s()), -22),
+            (Error::InvalidInput(s()), -23),
+            (Error::PsamKeyLevel, -24),
+            (Error::PinCancelled, -31),
+            (Error::PinTimeout, -32),
+            (Error::PinLength, -33),
+            (Error::PinMismatch, -34),
+            (Error::IllegalCharacters(s()), -41),
+            (Error::DataLength(s()), -42),
+            (Error::WrongPin { tries: 2 }, -51),
+            (Error::PinBlocked, -52),
+            (Error::NoPsam(s()), -2201),
+            (Error::PsamAlgorithm, -2202),
+            (Error::PsamNoRkssse, -2203),
+            (Error::NoKeyServerNeeded, -2204),
+            (Error::ExternalAuth { tries: 2 }, -25536),
+            (Error::ExternalAuth { tries: 1 }, -25537),
+            (Error::ExternalAuth { tries: 0 }, -25538),
+            (card(0x6700), -26368),
+            (card(0x6901), -26881),
+            (card(0x6981), -27009),
+            (card(0x6982), -27010),
+            (card(0x6983), -27011),
+            (card(0x6984), -27012),
+            (card(0x6985), -27013),
+            (card(0x6988), -27016),
+            (card(0x6A80), -27264),
+            (card(0x6A81), -27265),
+            (card(0x6A82), -27266),
+            (card(0x6A83), -27267),
+            (card(0x6A88), -27272),
+            (card(0x9302), -37634),
+            (card(0x9303), -37635),
+            (card(0x9403), -37891),
+            (card(0x9406), -37894),
+            (
+                Error::Psam {
+                    command: "x",
+                    sw: StatusWord::ReferenceNotFound,
+                },
+                -27272,
+            ),
+        ];
+        for (e, code) in table {
+            assert_eq!(e.code(), code, "{e:?}");
+        }
+    }
+}

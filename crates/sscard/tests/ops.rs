@@ -1,0 +1,457 @@
+//! Every operation against the in-process simulator, for a 3.0 and a 2.0
+//! card, with the failure paths and their reader-interface codes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use sscard::ops::debit::PayInfo;
+use sscard::ops::genuine::Trust;
+use sscard::ops::{Profiles, Terminal};
+use sscard::pin::{CallbackPad, Pin, PinPrompt};
+use sscard::security::psam::PsamModule;
+use sscard::security::software::SoftwareModule;
+use sscard::security::SecurityModule;
+use sscard::transport::sim::SimTransport;
+use sscard::Error;
+use sscard_apdu::StatusWord;
+use sscard_crypto::x509::{self, CertKind, CertSpec, Certificate};
+use sscard_crypto::KeyPair;
+use sscard_profile::holder::Holder;
+use sscard_profile::keys::MasterKeys;
+use sscard_profile::Generation;
+use sscard_sim::image::{CardImage, Hex};
+use sscard_sim::{Psam, Simulator, UserCard};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn profiles() -> Profiles {
+    Profiles::load_dir(&root().join("card-profiles")).unwrap()
+}
+
+fn masters() -> MasterKeys {
+    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
+}
+
+fn holder(name: &str) -> Holder {
+    Holder::load_file(root().join("fixtures/holders").join(name)).unwrap()
+}
+
+fn card_image(
+    generation: Generation,
+    holder_name: &str,
+) -> (Arc<sscard_profile::Profile>, CardImage) {
+    let p = profiles().for_generation(generation).unwrap();
+    let img = sscard_sim::perso::personalise(&p, &holder(holder_name), &masters()).unwrap();
+    (p, img)
+}
+
+type Pad = CallbackPad<Box<dyn FnMut(PinPrompt) -> sscard::Result<Pin>>>;
+
+/// A pad that types the PINs of `script` in order, then `123456`.
+fn pad(script: &[&str]) -> (Pad, Rc<RefCell<Vec<PinPrompt>>>) {
+    let queue: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(
+        script.iter().rev().map(|s| s.to_string()).collect(),
+    ));
+    let asked = Rc::new(RefCell::new(Vec::new()));
+    let a = asked.clone();
+    let f: Box<dyn FnMut(PinPrompt) -> sscard::Result<Pin>> = Box::new(move |p| {
+        a.borrow_mut().push(p);
+        Pin::new(&queue.borrow_mut().pop().unwrap_or_else(|| "123456".into()))
+    });
+    (CallbackPad(f), asked)
+}
+
+fn software() -> SoftwareModule {
+    SoftwareModule::new(masters(), [0x41, 0x01, 0x00, 0x81, 0x34, 0x75], 0x017F)
+}
+
+fn terminal(
+    generation: Generation,
+    pins: &[&str],
+) -> Terminal<SimTransport<UserCard>, SoftwareModule, Pad> {
+    let (p, img) = card_image(generation, "zhang-san.toml");
+    let card = SimTransport::new(Simulator::new(UserCard::new(p), img), "sim");
+    Terminal::new(card, software(), pad(pins).0, profiles())
+}
+
+#[test]
+fn basic_info_3_0_and_2_0() {
+    let mut t = terminal(Generation::V3, &[]);
+    let info = t.read_basic_info().unwrap();
+    assert_eq!(
+        info.to_line(),
+        "639900|11010519491231002X|X00000019|639900D15600000500BF7C7A48FB4966|张三|00814E43238697159900BF7C7A|3.00|20261101|20361101|410100813475||"
+    );
+    assert!(!format!("{info:?}").contains("11010519491231002X"));
+    let v3 = t.card.take_stats();
+    let mut t2 = terminal(Generation::V2, &[]);
+    let info2 = t2.read_basic_info().unwrap();
+    assert_eq!(info2.spec_version, "2.00");
+    assert_eq!(info2.name, "张三");
+    let v2 = t2.card.take_stats();
+    // 2.0 needs no RKSSSE: three APDUs fewer (two challenges, one EXTERNAL AUTHENTICATE).
+    assert_eq!(v3.apdus, v2.apdus + 3, "3.0 {v3:?}, 2.0 {v2:?}");
+    // A long name joins tag 09 and the name extension 4E.
+    let (p, img) = card_image(Generation::V3, "ayguli.toml");
+    let mut t3 = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    );
+    assert_eq!(
+        t3.read_basic_info().unwrap().name,
+        holder("ayguli.toml").record().name
+    );
+}
+
+#[test]
+fn minimal_apdus_for_basic_info() {
+    let mut t = terminal(Generation::V3, &[]);
+    t.read_basic_info().unwrap();
+    let s = t.card.take_stats();
+    // SELECT SSSE, SELECT EF05, 2 reads, 2 challenges + INTERNAL AUTH,
+    // 3 reads, SELECT EF06 + 2 challenges + EXTERNAL AUTH (+ reselects), 3 reads.
+    assert!(s.apdus <= 20, "{s:?}");
+    assert!(s.contactless_ms() < 50.0, "{}", s.contactless_ms());
+}
+
+#[test]
+fn wrong_pin_down_to_blocked_then_unblock_and_change() {
+    let mut t = terminal(Generation::V3, &["000000", "000001", "000002", "123456"]);
+    for (tries, code) in [(2, -51), (1, -51)] {
+        let e = t.verify_pin().unwrap_err();
+        assert!(
+            matches!(e, Error::WrongPin { tries: x } if x == tries),
+            "{e}"
+        );
+        assert_eq!(e.code(), code);
+    }
+    let e = t.verify_pin().unwrap_err();
+    assert!(matches!(e, Error::PinBlocked), "{e}");
+    assert_eq!(e.code(), -52);
+    assert!(matches!(t.verify_pin().unwrap_err(), Error::PinBlocked));
+    t.unblock_pin().unwrap();
+    t.verify_pin().unwrap();
+    // Change: old, new, new again.
+    let mut t = terminal(Generation::V3, &["123456", "2468", "2468", "2468"]);
+    t.change_pin().unwrap();
+    t.verify_pin().unwrap();
+    // The two new PINs differ: nothing is sent.
+    let mut t = terminal(Generation::V3, &["123456", "1111", "2222"]);
+    let before = t.card.stats().apdus;
+    let e = t.change_pin().unwrap_err();
+    assert!(matches!(e, Error::PinMismatch));
+    assert_eq!(e.code(), -34);
+    assert!(t.card.stats().apdus - before <= 4);
+    // Reload: a new PIN without the old one.
+    let mut t = terminal(Generation::V2, &["97531", "97531", "97531"]);
+    t.reload_pin().unwrap();
+    t.verify_pin().unwrap();
+    assert!(matches!(Pin::new("12a4"), Err(Error::IllegalCharacters(_))));
+    assert!(matches!(Pin::new("123"), Err(Error::PinLength)));
+}
+
+#[test]
+fn medical_debit_with_software_module_and_psam() {
+    let (p, mut img) = card_image(Generation::V3, "zhang-san.toml");
+    img.purses.get_mut("SSSE/DF04/EF06").unwrap().balance = 10_000;
+    let card = SimTransport::new(Simulator::new(UserCard::new(p.clone()), img.clone()), "sim");
+    let mut t = Terminal::new(card, software(), pad(&[]).0, profiles());
+    let pay = PayInfo::parse("25.80|20.00|20261123101530|").unwrap();
+    let r = t.medical_debit(&pay).unwrap();
+    assert_eq!(r.balance, 7_420);
+    assert_eq!(t.balance().unwrap(), 7_420);
+    assert!(
+        r.to_line()
+            .starts_with("03|017F|00000A14000007D0|09|410100813475|00000001|20261123101530|"),
+        "{}",
+        r.to_line()
+    );
+    // Through a PSAM in a second (simulated) reader.
+    let psam_profile =
+        Arc::new(sscard_profile::load_file(root().join("card-profiles/psam.toml")).unwrap());
+    let psam_img = sscard_sim::psam::psam_image(&psam_profile, &masters()).unwrap();
+    let psam = PsamModule::new(
+        SimTransport::new(Simulator::new(Psam::new(psam_profile), psam_img), "psam"),
+        0xDF01,
+        0x16,
+    );
+    let card = SimTransport::new(Simulator::new(UserCard::new(p), img), "sim");
+    let mut t = Terminal::new(card, psam, pad(&[]).0, profiles());
+    let info = t.read_basic_info().unwrap();
+    assert_eq!(info.terminal_number, "410100813475");
+    let r = t.medical_debit(&pay).unwrap();
+    assert_eq!(r.balance, 7_420);
+    // Not enough balance: 9401.
+    let e = t
+        .medical_debit(&PayInfo::parse("100.00|0.00|20261123101530|").unwrap())
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Card {
+                sw: StatusWord::InsufficientBalance,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.code(), -0x9401);
+    // Bad pPayInfo.
+    for bad in [
+        "1.00|2.00|20261123101530|",
+        "1.001|0|20261123101530|",
+        "1|0|2026112310153|",
+        "1|0|20261123256000|",
+        "x",
+    ] {
+        assert!(
+            matches!(PayInfo::parse(bad), Err(Error::InvalidInput(_))),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn missing_psam_key_is_6a88() {
+    let text = std::fs::read_to_string(root().join("fixtures/keys/test-masters.toml")).unwrap();
+    let without: String = text
+        .split("\n[[key]]")
+        .filter(|k| !k.contains("name = \"IRK\""))
+        .collect::<Vec<_>>()
+        .join("\n[[key]]");
+    let partial = MasterKeys::load_str("partial.toml", &without).unwrap();
+    let (p, img) = card_image(Generation::V3, "zhang-san.toml");
+    // Software module and PSAM both report 6A88 → -27272.
+    let sm = SoftwareModule::new(partial.clone(), [0; 6], 0x017F);
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p.clone()), img.clone()), "sim"),
+        sm,
+        pad(&[]).0,
+        profiles(),
+    );
+    let e = t.read_basic_info().unwrap_err();
+    assert_eq!(e.code(), -27272, "{e}");
+    let psam_profile =
+        Arc::new(sscard_profile::load_file(root().join("card-profiles/psam.toml")).unwrap());
+    let psam_img = sscard_sim::psam::psam_image(&psam_profile, &partial).unwrap();
+    let psam = PsamModule::new(
+        SimTransport::new(Simulator::new(Psam::new(psam_profile), psam_img), "psam"),
+        0xDF01,
+        0x16,
+    );
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+        psam,
+        pad(&[]).0,
+        profiles(),
+    );
+    let e = t.read_basic_info().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Psam {
+                sw: StatusWord::ReferenceNotFound,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.code(), -27272);
+}
+
+#[test]
+fn card_not_genuine_and_wrong_key() {
+    // A card whose keys come from other masters: internal authentication fails.
+    let text = std::fs::read_to_string(root().join("fixtures/keys/test-masters.toml")).unwrap();
+    let other =
+        MasterKeys::load_str("other.toml", &text.replace("value = \"1", "value = \"2")).unwrap();
+    let p = profiles().for_generation(Generation::V3).unwrap();
+    let img = sscard_sim::perso::personalise(&p, &holder("zhang-san.toml"), &other).unwrap();
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    );
+    let e = t.read_basic_info().unwrap_err();
+    // Whichever key differs first decides the error: IRK (-21) or RKSSSE (-25536).
+    assert!(matches!(e.code(), -21 | -25536), "{e}");
+}
+
+#[test]
+fn wrong_rksssse_counts_down() {
+    let p = profiles().for_generation(Generation::V3).unwrap();
+    let mut img =
+        sscard_sim::perso::personalise(&p, &holder("zhang-san.toml"), &masters()).unwrap();
+    // RKSSSE on the card differs from the master the module has.
+    img.keys.get_mut("RKSSSE").unwrap().value = Hex(vec![0x55; 16]);
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    );
+    for (tries, code) in [(2, -25536), (1, -25537), (0, -25538)] {
+        let e = t.read_basic_info().unwrap_err();
+        assert!(
+            matches!(e, Error::ExternalAuth { tries: x } if x == tries),
+            "{e}"
+        );
+        assert_eq!(e.code(), code);
+    }
+    let e = t.read_basic_info().unwrap_err();
+    assert_eq!(e.code(), -27011, "{e}"); // 6983 blocked
+}
+
+#[test]
+fn card_swapped_between_steps_is_minus_22() {
+    let mut t = terminal(Generation::V3, &[]);
+    t.identify().unwrap();
+    let (_, other) = card_image(Generation::V3, "li-na.toml");
+    t.card.transport_mut().sim_mut().set_image(other);
+    let e = t.identify().unwrap_err();
+    assert!(matches!(e, Error::CardMismatch(_)));
+    assert_eq!(e.code(), -22);
+}
+
+fn trust() -> (Trust, KeyPair) {
+    let dir = root().join("fixtures/ca");
+    let read = |n: &str| std::fs::read_to_string(dir.join(n)).unwrap();
+    let issuer = Certificate::from_pem(&read("issuer.pem")).unwrap();
+    let root_cert = Certificate::from_pem(&read("root.pem")).unwrap();
+    (
+        Trust {
+            root: root_cert,
+            intermediates: vec![issuer],
+        },
+        KeyPair::from_pkcs8_pem(&read("issuer.key.pem")).unwrap(),
+    )
+}
+
+/// A 3.0 image with an on-card key and a certificate valid from `from` for `days`.
+fn pki_image(from: SystemTime, days: u64) -> (Arc<sscard_profile::Profile>, CardImage) {
+    let (p, mut img) = card_image(Generation::V3, "zhang-san.toml");
+    let h = holder("zhang-san.toml");
+    let kp = KeyPair::generate().unwrap();
+    let (t, issuer_key) = trust();
+    let cert = x509::issue(
+        &CertSpec {
+            kind: CertKind::Signing,
+            subject: x509::holder_subject(&h.record().name, &h.record().ssn, &h.area_code()),
+            serial: 77,
+            not_before: from,
+            not_after: from + Duration::from_secs(86_400 * days),
+        },
+        kp.public(),
+        Some(&t.intermediates[0]),
+        &issuer_key,
+    )
+    .unwrap();
+    img.private_keys
+        .insert("PKI/ADF1/0013".into(), Hex(kp.to_secret_bytes().to_vec()));
+    img.binaries.insert(
+        "PKI/ADF1/0012".into(),
+        Hex([&[0xC0, 0x40][..], &kp.public().to_xy()].concat()),
+    );
+    img.binaries
+        .insert("PKI/ADF1/0018".into(), Hex(cert.to_der().to_vec()));
+    (p, img)
+}
+
+#[test]
+fn genuine_with_sm2_and_each_failing_step() {
+    let now = SystemTime::now();
+    let (t_trust, _) = trust();
+    let (p, img) = pki_image(now - Duration::from_secs(60), 365);
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p.clone()), img.clone()), "sim"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    );
+    let g = t.check_genuine(&t_trust).unwrap();
+    assert_eq!(g.sm2_auth, Some(true));
+    // Tampered certificate.
+    let mut bad = img.clone();
+    let c = &mut bad.binaries.get_mut("PKI/ADF1/0018").unwrap().0;
+    let n = c.len();
+    c[n - 10] ^= 1;
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p.clone()), bad), "sim"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    );
+    let e = t.check_genuine(&t_trust).unwrap_err();
+    assert!(
+        matches!(&e, Error::NotGenuine { step } if step.contains("certificate chain")),
+        "{e}"
+    );
+    assert_eq!(e.code(), -21);
+    // Expired certificate.
+    let (p2, old) = pki_image(now - Duration::from_secs(86_400 * 10), 2);
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p2), old), "sim"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    );
+    let e = t.check_genuine(&t_trust).unwrap_err();
+    assert!(
+        matches!(&e, Error::NotGenuine { step } if step.contains("not valid")),
+        "{e}"
+    );
+    // A card key that is not the certificate's: the signature fails.
+    let mut swapped = img.clone();
+    swapped.private_keys.insert(
+        "PKI/ADF1/0013".into(),
+        Hex(KeyPair::generate().unwrap().to_secret_bytes().to_vec()),
+    );
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p.clone()), swapped), "sim"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    );
+    let e = t.check_genuine(&t_trust).unwrap_err();
+    assert!(
+        matches!(&e, Error::NotGenuine { step } if step.contains("signature")),
+        "{e}"
+    );
+    // 2.0 card: internal authentication only.
+    let mut t2 = terminal(Generation::V2, &[]);
+    assert_eq!(t2.check_genuine(&t_trust).unwrap().sm2_auth, None);
+}
+
+#[test]
+fn t0_card_works_through_the_one_send_command() {
+    let (p, img) = card_image(Generation::V3, "zhang-san.toml");
+    let mut sim = Simulator::new(UserCard::new(p), img);
+    sim.set_t0(true);
+    let mut t = Terminal::new(
+        SimTransport::new(sim, "t0"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    );
+    let info = t.read_basic_info().unwrap();
+    assert_eq!(info.card_number, "X00000019");
+}
+
+#[test]
+fn security_module_terminal_number() {
+    let mut sm = software();
+    assert_eq!(
+        sm.terminal_number().unwrap(),
+        [0x41, 0x01, 0x00, 0x81, 0x34, 0x75]
+    );
+}

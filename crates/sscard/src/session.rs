@@ -32,7 +32,6 @@ pub struct Session<T: Transport> {
     transport: T,
     stats: Stats,
     trace: Option<Trace>,
-    selected: Option<Vec<u8>>,
 }
 
 impl<T: Transport> Session<T> {
@@ -42,7 +41,6 @@ impl<T: Transport> Session<T> {
             transport,
             stats: Stats::default(),
             trace: None,
-            selected: None,
         }
     }
 
@@ -73,9 +71,8 @@ impl<T: Transport> Session<T> {
         &self.transport
     }
 
-    /// The transport, mutably (a selection cached here is forgotten).
+    /// The transport, mutably.
     pub fn transport_mut(&mut self) -> &mut T {
-        self.selected = None;
         &mut self.transport
     }
 
@@ -84,12 +81,11 @@ impl<T: Transport> Session<T> {
         self.transport
     }
 
-    /// Resets the card; the selection is forgotten.
+    /// Resets the card.
     ///
     /// # Errors
     /// Transport errors.
     pub fn reset(&mut self) -> Result<Vec<u8>> {
-        self.selected = None;
         self.transport.reset()
     }
 
@@ -181,60 +177,26 @@ impl<T: Transport> Session<T> {
         }
     }
 
-    /// SELECT by DF name, unless it is the current selection. Returns the
-    /// FCI (empty when nothing was sent).
+    /// SELECT by DF name; returns the FCI.
     ///
     /// # Errors
     /// [`Error::Card`] (e.g. `6A82`).
     pub fn select_name(&mut self, df_name: &[u8]) -> Result<Vec<u8>> {
-        let key = [&[0x04][..], df_name].concat();
-        // Already in this DF (possibly with one of its EFs selected).
-        if self
-            .selected
-            .as_deref()
-            .is_some_and(|s| s.starts_with(&key))
-        {
-            return Ok(Vec::new());
-        }
         let cmd = Command::new(0x00, 0xA4, 0x04, 0x00)
             .with_data(df_name.to_vec())
             .and_then(|c| c.with_le(256))
             .map_err(|e| Error::BadArgument(e.to_string()))?;
-        self.selected = None;
-        let fci = self.command("SELECT", &cmd, Sensitivity::Plain)?;
-        self.selected = Some(key);
-        Ok(fci)
+        self.command("SELECT", &cmd, Sensitivity::Plain)
     }
 
-    /// SELECT by FID under the current DF (P1 `00`), unless current.
+    /// SELECT by FID under the current DF (P1 `00`).
     ///
     /// # Errors
     /// [`Error::Card`] (e.g. `6A82`).
     pub fn select_fid(&mut self, fid: u16) -> Result<()> {
-        let key = [&[0x00][..], &fid.to_be_bytes()].concat();
-        if self
-            .selected
-            .as_deref()
-            .is_some_and(|s| s.ends_with(&key) && s.len() > 3)
-        {
-            return Ok(());
-        }
         let cmd = Command::new(0x00, 0xA4, 0x00, 0x00)
             .with_data(fid.to_be_bytes().to_vec())
             .map_err(|e| Error::BadArgument(e.to_string()))?;
-        let base = self.selected.take();
-        self.command("SELECT", &cmd, Sensitivity::Plain)?;
-        // Remember DF-then-EF so that selecting the same EF again is free,
-        // but a DF change through an FID clears it.
-        self.selected = match base {
-            Some(b) if fid & 0xFF00 != 0xDF00 && fid != 0x3F00 => Some([b, key].concat()),
-            _ => Some([vec![0xFF], key].concat()),
-        };
-        Ok(())
-    }
-
-    /// Forgets the selection (after a command that changes it implicitly).
-    pub fn forget_selection(&mut self) {
-        self.selected = None;
+        self.command("SELECT", &cmd, Sensitivity::Plain).map(|_| ())
     }
 }

@@ -455,3 +455,67 @@ fn security_module_terminal_number() {
         [0x41, 0x01, 0x00, 0x81, 0x34, 0x75]
     );
 }
+
+#[test]
+fn read_and_write_by_file_address() {
+    use sscard::ops::file_addr::FileAddr;
+    let (p, mut img) = card_image(Generation::V3, "zhang-san.toml");
+    img.purses.get_mut("SSSE/DF04/EF06").unwrap().balance = 10_000;
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    );
+    let a = FileAddr::parse("DF01EF0A|37|$").unwrap();
+    assert_eq!(t.read_file_addr(&a, 1).unwrap(), "DF01EF0A|CHN|$");
+    let a = FileAddr::parse("SSSEEF05|07|05|$DF01EF15|2A|40:2|$DF04EF05|3B|$").unwrap();
+    assert_eq!(
+        t.read_file_addr(&a, 2).unwrap(),
+        "SSSEEF05|X00000019|20261101|$DF01EF15|4|^^^|$DF04EF05|639900|$"
+    );
+    // The debit log, after a debit.
+    t.medical_debit(&PayInfo::parse("1.00|0.50|20261123101530|").unwrap())
+        .unwrap();
+    let log = t
+        .read_file_addr(&FileAddr::parse("DF04EF07|$").unwrap(), 1)
+        .unwrap();
+    let prefix = "DF04EF07|00000001^410100813475^20261123101530^1.00^0.50^0000^";
+    assert!(log.starts_with(prefix), "{log}");
+    let tac = &log[prefix.len()..];
+    assert_eq!(tac.len(), 8 + 3, "{log}");
+    assert!(tac.ends_with("^|$"));
+    // The photo: the whole transparent file in hex.
+    let photo = t
+        .read_file_addr(&FileAddr::parse("SSSEEF08|$").unwrap(), 2)
+        .unwrap();
+    assert_eq!(photo.len(), "SSSEEF08|".len() + 8192 + 2);
+    // Write, then read back.
+    let a = FileAddr::parse("DF01EF0A|37|$").unwrap();
+    t.write_file_addr(&a, "DF01EF0A|HKG|$").unwrap();
+    assert_eq!(t.read_file_addr(&a, 1).unwrap(), "DF01EF0A|HKG|$");
+    // A protected file and bad input are refused before anything is sent.
+    let before = t.card.stats().apdus;
+    let e = t
+        .write_file_addr(&FileAddr::parse("DF04EF07|$").unwrap(), "DF04EF07|$")
+        .unwrap_err();
+    assert_eq!(e.code(), -27010);
+    let e = t.write_file_addr(&a, "DF01EF0A|TOOLONG|$").unwrap_err();
+    assert_eq!(e.code(), -42);
+    let e = t.write_file_addr(&a, "DF01EF0A|CHN|X|$").unwrap_err();
+    assert_eq!(e.code(), -23);
+    assert_eq!(t.card.stats().apdus, before);
+    assert_eq!(
+        t.read_file_addr(&FileAddr::parse("DF09EF01|01|$").unwrap(), 1)
+            .unwrap_err()
+            .code(),
+        -23
+    );
+    assert_eq!(
+        t.read_file_addr(&FileAddr::parse("DF01EF0A|99|$").unwrap(), 1)
+            .unwrap_err()
+            .code(),
+        -23
+    );
+    assert_eq!(FileAddr::parse("DF01EF0A|37").unwrap_err().code(), -23);
+}

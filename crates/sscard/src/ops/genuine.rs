@@ -71,7 +71,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .ef("PKI/ADF1/0018")
             .ok_or_else(|| Error::NotSupported("no certificate file".into()))?
             .clone();
-        self.card.select_fid(ef.fid)?;
+        self.select_ef(ef.fid)?;
         // The DER header gives the length: read 4 bytes, then the rest.
         let head = self.card.command(
             "READ BINARY",

@@ -4,6 +4,7 @@
 
 pub mod basic;
 pub mod debit;
+pub mod file_addr;
 pub mod genuine;
 pub mod pin;
 
@@ -103,6 +104,9 @@ pub struct Terminal<C: Transport, S: SecurityModule, P: PinPad> {
     /// Rules satisfied in the current selection: PIN names and key names.
     pins_ok: Vec<String>,
     keys_ok: Vec<(String, String)>,
+    /// The current DF (profile path) and EF, to send no repeated SELECT.
+    df: Option<String>,
+    ef: Option<u16>,
 }
 
 pub(crate) fn cmd(
@@ -141,6 +145,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             facts: None,
             pins_ok: Vec::new(),
             keys_ok: Vec::new(),
+            df: None,
+            ef: None,
         }
     }
 
@@ -167,9 +173,10 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .df(SSSE)
             .and_then(|d| d.name.clone())
             .ok_or_else(|| Error::BadArgument("profile without SSSE".into()))?;
-        self.card.forget_selection();
         self.pins_ok.clear();
         self.keys_ok.clear();
+        self.df = None;
+        self.ef = None;
         let fci = match self.card.select_name(&ssse) {
             Ok(f) => f,
             Err(Error::Card {
@@ -194,7 +201,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .ef("SSSE/EF05")
             .ok_or_else(|| Error::BadArgument("profile without SSSE/EF05".into()))?
             .fid;
-        self.card.select_fid(ef05)?;
+        self.df = Some(SSSE.to_owned());
+        self.select_ef(ef05)?;
         let id_rec = self.read_record_raw(1, 18, Sensitivity::Plain)?;
         let card_id: [u8; 16] = id_rec
             .value
@@ -258,8 +266,22 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         })
     }
 
-    /// Selects the DF path `path` from the application down (`SSSE/DF01`).
+    /// Makes `path` (`SSSE/DF01`) the current DF: nothing is sent when it
+    /// already is; otherwise the application by name, then each DF below it
+    /// by FID. Key authentications belong to the DF and are forgotten; a
+    /// PIN stays within its scope, as on the card.
     fn select_df(&mut self, profile: &Profile, path: &str) -> Result<()> {
+        if self.df.as_deref() == Some(path) {
+            return Ok(());
+        }
+        self.df = None;
+        self.ef = None;
+        self.keys_ok.clear();
+        self.pins_ok.retain(|name| {
+            profile
+                .pin(name)
+                .is_some_and(|p| path == p.scope || path.starts_with(&format!("{}/", p.scope)))
+        });
         let mut walked = String::new();
         for part in path.split('/') {
             walked = if walked.is_empty() {
@@ -272,19 +294,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 .ok_or_else(|| Error::BadArgument(format!("no DF {walked}")))?;
             match (&df.name, df.fid) {
                 (Some(name), _) => {
-                    let before = self.card.stats().apdus;
                     self.card.select_name(name)?;
-                    if self.card.stats().apdus != before {
-                        self.keys_ok.clear();
-                    }
                 }
-                (None, Some(fid)) => {
-                    let before = self.card.stats().apdus;
-                    self.card.select_fid(fid)?;
-                    if self.card.stats().apdus != before {
-                        self.keys_ok.clear();
-                    }
-                }
+                (None, Some(fid)) => self.card.select_fid(fid)?,
                 _ => {
                     return Err(Error::BadArgument(format!(
                         "DF {walked} has neither name nor FID"
@@ -292,6 +304,18 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 }
             }
         }
+        self.df = Some(path.to_owned());
+        Ok(())
+    }
+
+    /// Makes `fid` the current EF of the current DF, unless it is.
+    fn select_ef(&mut self, fid: u16) -> Result<()> {
+        if self.ef == Some(fid) {
+            return Ok(());
+        }
+        self.ef = None;
+        self.card.select_fid(fid)?;
+        self.ef = Some(fid);
         Ok(())
     }
 
@@ -427,8 +451,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     ) -> Result<Vec<u8>> {
         self.select_df(profile, &ef.df)?;
         self.satisfy(profile, &ef.read, &ef.df, prefer_pin)?;
-        self.select_df(profile, &ef.df)?;
-        self.card.select_fid(ef.fid)?;
+        self.select_ef(ef.fid)?;
         let s = if el.personal {
             Sensitivity::PersonalResponse
         } else {

@@ -519,3 +519,65 @@ fn read_and_write_by_file_address() {
     );
     assert_eq!(FileAddr::parse("DF01EF0A|37").unwrap_err().code(), -23);
 }
+
+fn payment_terminal(balance: u32) -> Terminal<SimTransport<UserCard>, SoftwareModule, Pad> {
+    let (p, mut img) = card_image(Generation::V3, "zhang-san.toml");
+    let issuer = sscard_sim::perso::PaymentIssuer::from_dir(&root().join("fixtures/ca")).unwrap();
+    sscard_sim::perso::personalise_payment(&mut img, &p, &holder("zhang-san.toml"), &issuer)
+        .unwrap();
+    img.ecash.as_mut().unwrap().balance = balance;
+    Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    )
+}
+
+fn purchase_request(amount: u32) -> sscard::ops::payment::PurchaseRequest {
+    sscard::ops::payment::PurchaseRequest {
+        amount,
+        currency: [0x01, 0x56],
+        country: [0x01, 0x56],
+        date: [0x26, 0x11, 0x23],
+        unpredictable_number: Some([1, 2, 3, 4]),
+        today: sscard_crypto::pboc::YearMonth {
+            year: 2026,
+            month: 11,
+        },
+    }
+}
+
+#[test]
+fn contactless_purchase_with_fdda() {
+    use sscard::ops::payment::{load_ca_keys, Outcome};
+    let ca = load_ca_keys(&root().join("fixtures/ca/pboc-ca-keys.toml")).unwrap();
+    let mut t = payment_terminal(10_000);
+    let p = t.purchase(&purchase_request(2_580), &ca).unwrap();
+    assert_eq!(p.outcome, Outcome::Approved);
+    assert_eq!(p.steps.len(), 5, "{:?}", p.steps);
+    assert_eq!(p.available, Some(7_420));
+    assert_eq!(t.ecash().unwrap(), [7_420, 100_000, 50_000, 10_000]);
+    // Over the single limit: online, no offline authentication.
+    let p = t.purchase(&purchase_request(60_000), &ca).unwrap();
+    assert_eq!(p.outcome, Outcome::Online);
+    assert_eq!(p.cryptogram.len(), 8);
+    // Without the CA key the card cannot be authenticated offline.
+    let e = t.purchase(&purchase_request(100), &[]).unwrap_err();
+    assert!(
+        matches!(&e, Error::NotGenuine { step } if step.contains("CA key")),
+        "{e}"
+    );
+    // A wrong CA key: the issuer certificate fails.
+    let wrong = vec![sscard::ops::payment::CaKey {
+        rid: ca[0].rid.clone(),
+        index: ca[0].index,
+        key: KeyPair::generate().unwrap().public().clone(),
+    }];
+    let e = t.purchase(&purchase_request(100), &wrong).unwrap_err();
+    assert!(
+        matches!(&e, Error::NotGenuine { step } if step.contains("issuer certificate")),
+        "{e}"
+    );
+    assert_eq!(e.code(), -21);
+}

@@ -6,6 +6,7 @@ pub mod basic;
 pub mod debit;
 pub mod file_addr;
 pub mod genuine;
+pub mod payment;
 pub mod pin;
 
 use std::path::Path;
@@ -105,8 +106,8 @@ pub struct Terminal<C: Transport, S: SecurityModule, P: PinPad> {
     pins_ok: Vec<String>,
     keys_ok: Vec<(String, String)>,
     /// The current DF (profile path) and EF, to send no repeated SELECT.
-    df: Option<String>,
-    ef: Option<u16>,
+    pub(crate) df: Option<String>,
+    pub(crate) ef: Option<u16>,
 }
 
 pub(crate) fn cmd(

@@ -1,0 +1,316 @@
+//! Contactless purchase, terminal side (qPBOC, spec 04): PPSE, AID, GPO
+//! with the PDOL built from the terminal's data, AFL records, SM2 fDDA
+//! through CA → issuer → ICC → dynamic data, then approve, decline or go
+//! online; electronic cash balance, limits and log.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use sscard_apdu::dol::Dol;
+use sscard_apdu::field::{n_decode_u64, n_encode_u64};
+use sscard_apdu::tlv::{self, find_path, Tlv};
+use sscard_crypto::pboc::{
+    terminal_dynamic_data, IccCert, IssuerCert, SignedDynamicData, YearMonth,
+};
+use sscard_crypto::PublicKey;
+
+use super::{cmd, Terminal};
+use crate::error::{Error, Result};
+use crate::pin::PinPad;
+use crate::security::SecurityModule;
+use crate::transport::trace::Sensitivity;
+use crate::transport::Transport;
+
+/// PPSE name, `2PAY.SYS.DDF01`.
+pub const PPSE: &[u8] = b"2PAY.SYS.DDF01";
+
+/// A CA public key of the terminal's list.
+#[derive(Debug, Clone)]
+pub struct CaKey {
+    /// RID.
+    pub rid: Vec<u8>,
+    /// Index (`8F`).
+    pub index: u8,
+    /// The SM2 key.
+    pub key: PublicKey,
+}
+
+#[derive(Deserialize)]
+struct RawList {
+    ca: Vec<RawCa>,
+}
+
+#[derive(Deserialize)]
+struct RawCa {
+    rid: String,
+    index: String,
+    key: String,
+    #[allow(dead_code)]
+    expiry: Option<String>,
+}
+
+/// Loads a CA key list (`fixtures/ca/pboc-ca-keys.toml`).
+///
+/// # Errors
+/// [`Error::BadArgument`] for an unreadable or malformed list.
+pub fn load_ca_keys(path: &Path) -> Result<Vec<CaKey>> {
+    let bad = |why: String| Error::BadArgument(format!("CA key list {}: {why}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let raw: RawList = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    raw.ca
+        .into_iter()
+        .map(|c| {
+            let rid = hex::decode(&c.rid).map_err(|e| bad(e.to_string()))?;
+            let index = hex::decode(&c.index)
+                .ok()
+                .and_then(|b| b.first().copied())
+                .ok_or_else(|| bad("bad index".into()))?;
+            let key = hex::decode(&c.key)
+                .ok()
+                .and_then(|k| PublicKey::from_xy(&k).ok())
+                .ok_or_else(|| bad("bad key".into()))?;
+            Ok(CaKey { rid, index, key })
+        })
+        .collect()
+}
+
+/// The terminal's side of a purchase.
+#[derive(Debug, Clone)]
+pub struct PurchaseRequest {
+    /// Amount, fen.
+    pub amount: u32,
+    /// Currency (`5F2A`), e.g. `0156`.
+    pub currency: [u8; 2],
+    /// Country (`9F1A`).
+    pub country: [u8; 2],
+    /// Date YYMMDD BCD (`9A`).
+    pub date: [u8; 3],
+    /// Unpredictable number (`9F37`); random when `None`.
+    pub unpredictable_number: Option<[u8; 4]>,
+    /// Today, for certificate expiry.
+    pub today: YearMonth,
+}
+
+/// What the card decided and what the terminal checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Offline approved, fDDA verified.
+    Approved,
+    /// The card asks to go online (ARQC).
+    Online,
+    /// Declined (AAC).
+    Declined,
+}
+
+/// A purchase's result, step by step.
+#[derive(Debug, Clone)]
+pub struct Purchase {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// Application transaction counter.
+    pub atc: u16,
+    /// The application cryptogram (`9F26`).
+    pub cryptogram: Vec<u8>,
+    /// Available offline amount after the purchase (`9F5D`), fen.
+    pub available: Option<u32>,
+    /// The fDDA steps that passed, in order (for display).
+    pub steps: Vec<String>,
+}
+
+fn bytes_of(list: &[Tlv], tag: u32) -> Vec<u8> {
+    tlv::find_tag(list, tag)
+        .and_then(Tlv::bytes)
+        .unwrap_or(&[])
+        .to_vec()
+}
+
+fn malformed(command: &'static str, reason: impl Into<String>) -> Error {
+    Error::Malformed {
+        command,
+        reason: reason.into(),
+    }
+}
+
+fn not_genuine(step: String) -> Error {
+    Error::NotGenuine { step }
+}
+
+impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
+    fn select_payment(&mut self) -> Result<(Vec<u8>, Dol)> {
+        self.df = None;
+        self.ef = None;
+        let ppse = Tlv::parse_all(&self.card.select_name(PPSE)?)
+            .map_err(|e| malformed("SELECT PPSE", e.to_string()))?;
+        let aid = find_path(&ppse, &[0x6F, 0xA5, 0xBF0C, 0x61, 0x4F])
+            .and_then(Tlv::bytes)
+            .ok_or_else(|| malformed("SELECT PPSE", "no application in the directory"))?
+            .to_vec();
+        let fci = Tlv::parse_all(&self.card.select_name(&aid)?)
+            .map_err(|e| malformed("SELECT AID", e.to_string()))?;
+        let pdol = find_path(&fci, &[0x6F, 0xA5, 0x9F38])
+            .and_then(Tlv::bytes)
+            .map(Dol::parse)
+            .transpose()
+            .map_err(|e| malformed("SELECT AID", e.to_string()))?
+            .unwrap_or_default();
+        if !pdol.contains(0xDF69) {
+            return Err(Error::NotSupported(
+                "the card's PDOL lacks DF69: not an SM card".into(),
+            ));
+        }
+        Ok((aid, pdol))
+    }
+
+    /// A contactless purchase: GPO, records, SM2 fDDA, the card's decision.
+    ///
+    /// # Errors
+    /// [`Error::NotGenuine`] naming the fDDA step that failed; card errors.
+    pub fn purchase(&mut self, req: &PurchaseRequest, ca_keys: &[CaKey]) -> Result<Purchase> {
+        let (aid, pdol) = self.select_payment()?;
+        let un = match req.unpredictable_number {
+            Some(u) => u,
+            None => {
+                sscard_crypto::random::bytes::<4>().map_err(|e| Error::Reader(e.to_string()))?
+            }
+        };
+        let amount = n_encode_u64(u64::from(req.amount), 6)
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let mut v = BTreeMap::new();
+        v.insert(0x9F66, vec![0x28, 0x00, 0x00, 0x00]);
+        v.insert(0x9F02, amount.clone());
+        v.insert(0x9F03, vec![0; 6]);
+        v.insert(0x9F1A, req.country.to_vec());
+        v.insert(0x95, vec![0; 5]);
+        v.insert(0x5F2A, req.currency.to_vec());
+        v.insert(0x9A, req.date.to_vec());
+        v.insert(0x9C, vec![0x00]);
+        v.insert(0x9F37, un.to_vec());
+        v.insert(0xDF60, vec![0x00]);
+        v.insert(0xDF69, vec![0x01]);
+        let data = pdol.build(&v);
+        let t83 = Tlv::primitive(0x83, data)
+            .map_err(|e| Error::BadArgument(e.to_string()))?
+            .to_bytes();
+        let gpo = self.card.command(
+            "GET PROCESSING OPTIONS",
+            &cmd(0x80, 0xA8, 0x00, 0x00, &t83, Some(256))?,
+            Sensitivity::PersonalResponse,
+        )?;
+        let t77 =
+            Tlv::parse_all(&gpo).map_err(|e| malformed("GET PROCESSING OPTIONS", e.to_string()))?;
+        let afl = bytes_of(&t77, 0x94);
+        let aip = bytes_of(&t77, 0x82);
+        let cid = bytes_of(&t77, 0x9F27).first().copied().unwrap_or(0);
+        let atc = <[u8; 2]>::try_from(bytes_of(&t77, 0x9F36).as_slice())
+            .map(u16::from_be_bytes)
+            .unwrap_or(0);
+        let cryptogram = bytes_of(&t77, 0x9F26);
+        let available = n_decode_u64(&bytes_of(&t77, 0x9F5D))
+            .ok()
+            .and_then(|x| u32::try_from(x).ok());
+        let outcome = match cid & 0xC0 {
+            0x40 => Outcome::Approved,
+            0x80 => Outcome::Online,
+            _ => Outcome::Declined,
+        };
+        let mut steps = vec![format!("GPO: CID {cid:02X}, ATC {atc}")];
+        if outcome != Outcome::Approved {
+            return Ok(Purchase {
+                outcome,
+                atc,
+                cryptogram,
+                available,
+                steps,
+            });
+        }
+        // Records of the AFL; the signed ones feed the static data.
+        let mut objects = Vec::new();
+        let mut static_data = Vec::new();
+        for e in afl.chunks(4) {
+            let [sfi_byte, first, last, signed] = <[u8; 4]>::try_from(e)
+                .map_err(|_| malformed("GPO", "AFL is not a multiple of 4"))?;
+            for n in first..=last {
+                let rec = self.card.command(
+                    "READ RECORD",
+                    &cmd(0x00, 0xB2, n, sfi_byte | 0x04, &[], Some(256))?,
+                    Sensitivity::PersonalResponse,
+                )?;
+                let t =
+                    Tlv::parse_one(&rec).map_err(|e| malformed("READ RECORD", e.to_string()))?;
+                if n < first.saturating_add(signed) {
+                    static_data.extend(tlv::encode_all(t.children()));
+                }
+                objects.extend(t.children().to_vec());
+            }
+        }
+        if bytes_of(&objects, 0x9F4A) == [0x82] {
+            static_data.extend(&aip);
+        }
+        let index = bytes_of(&objects, 0x8F)
+            .first()
+            .copied()
+            .ok_or_else(|| not_genuine("no CA index (8F)".into()))?;
+        let rid = aid.get(..5).unwrap_or(&[]);
+        let ca = ca_keys
+            .iter()
+            .find(|k| k.rid == rid && k.index == index)
+            .ok_or_else(|| {
+                not_genuine(format!(
+                    "CA key {index:02X} of RID {} is not in the terminal's list",
+                    hex::encode_upper(rid)
+                ))
+            })?;
+        steps.push(format!("CA key {index:02X} found"));
+        let pan = bytes_of(&objects, 0x5A);
+        let issuer = IssuerCert::verify(&bytes_of(&objects, 0x90), &ca.key, &pan, req.today)
+            .map_err(|e| not_genuine(format!("issuer certificate: {e}")))?;
+        steps.push("issuer certificate (90) verified under the CA key".into());
+        let icc = IccCert::verify(
+            &bytes_of(&objects, 0x9F46),
+            &issuer.key,
+            &static_data,
+            &pan,
+            req.today,
+        )
+        .map_err(|e| not_genuine(format!("ICC certificate: {e}")))?;
+        steps.push(
+            "ICC certificate (9F46) verified under the issuer key with the static data".into(),
+        );
+        let tdd = terminal_dynamic_data(&un, &amount, &req.currency, &bytes_of(&objects, 0x9F69));
+        SignedDynamicData::verify(&bytes_of(&t77, 0x9F4B), &icc.key, &tdd)
+            .map_err(|e| not_genuine(format!("dynamic signature: {e}")))?;
+        steps.push("signed dynamic data (9F4B) verified under the ICC key".into());
+        Ok(Purchase {
+            outcome,
+            atc,
+            cryptogram,
+            available,
+            steps,
+        })
+    }
+
+    /// Electronic cash balance and limits (GET DATA `9F79 9F77 9F78 9F6D`), fen.
+    ///
+    /// # Errors
+    /// Card errors.
+    pub fn ecash(&mut self) -> Result<[u32; 4]> {
+        self.select_payment()?;
+        let mut out = [0u32; 4];
+        for (slot, tag) in out.iter_mut().zip([0x9F79u16, 0x9F77, 0x9F78, 0x9F6D]) {
+            let [p1, p2] = tag.to_be_bytes();
+            let r = self.card.command(
+                "GET DATA",
+                &cmd(0x80, 0xCA, p1, p2, &[], Some(256))?,
+                Sensitivity::Plain,
+            )?;
+            let t = Tlv::parse_one(&r).map_err(|e| malformed("GET DATA", e.to_string()))?;
+            *slot = t
+                .bytes()
+                .and_then(|b| n_decode_u64(b).ok())
+                .and_then(|x| u32::try_from(x).ok())
+                .ok_or_else(|| malformed("GET DATA", "not an amount"))?;
+        }
+        Ok(out)
+    }
+}

@@ -19,7 +19,9 @@ pub fn command(cmd: &Command, s: Sensitivity) -> String {
 /// A response as hex, with personal data replaced.
 pub fn response(r: &Response, s: Sensitivity) -> String {
     match s {
-        Sensitivity::PersonalResponse if !r.data().is_empty() => {
+        Sensitivity::PersonalResponse | Sensitivity::PersonalTlv | Sensitivity::PersonalBinary
+            if !r.data().is_empty() =>
+        {
             format!(
                 "[{} personal bytes] {:04X}",
                 r.data().len(),
@@ -30,16 +32,43 @@ pub fn response(r: &Response, s: Sensitivity) -> String {
     }
 }
 
-/// Personal response data masked in place: a one-byte-tag record keeps its
-/// tag and length, every other byte becomes `2A` (`*`).
-pub fn mask_data(data: &[u8]) -> Vec<u8> {
-    let keep = if data.len() >= 2 && usize::from(data[1]) + 2 == data.len() {
-        2
-    } else {
-        0
-    };
-    data.iter()
-        .enumerate()
-        .map(|(i, b)| if i < keep { *b } else { 0x2A })
-        .collect()
+/// Tags of the financial application that name the holder: cardholder
+/// name, extended name, ID number and type, track 1.
+pub const PERSONAL_TAGS: [u32; 5] = [0x5F20, 0x9F0B, 0x9F61, 0x9F62, 0x56];
+
+/// Personal response data masked in place, keeping its structure so that a
+/// replay still parses: a one-byte-tag record keeps its tag and length; a
+/// BER-TLV answer keeps every tag and length and masks the values of
+/// [`PERSONAL_TAGS`]; binary data is masked whole. Masked bytes are `2A`
+/// (`*`). PAN and track 2 stay: offline data authentication signs them
+/// (see `docs/spec-decisions.md`).
+pub fn mask_data(data: &[u8], s: Sensitivity) -> Vec<u8> {
+    let star = |n: usize| vec![0x2A; n];
+    match s {
+        Sensitivity::Plain | Sensitivity::SecretCommand => data.to_vec(),
+        Sensitivity::PersonalResponse if data.len() >= 2 => {
+            [&data[..2], &star(data.len() - 2)[..]].concat()
+        }
+        Sensitivity::PersonalTlv => match sscard_apdu::Tlv::parse_all(data) {
+            Ok(list) if sscard_apdu::tlv::encode_all(&list) == data => {
+                let masked: Vec<sscard_apdu::Tlv> = list.iter().map(mask_tlv).collect();
+                sscard_apdu::tlv::encode_all(&masked)
+            }
+            _ => star(data.len()),
+        },
+        _ => star(data.len()),
+    }
+}
+
+fn mask_tlv(t: &sscard_apdu::Tlv) -> sscard_apdu::Tlv {
+    use sscard_apdu::tlv::Value;
+    let n = t.tag().number();
+    match t.value() {
+        Value::Primitive(v) if PERSONAL_TAGS.contains(&n) => {
+            sscard_apdu::Tlv::primitive(n, vec![0x2A; v.len()]).unwrap_or_else(|_| t.clone())
+        }
+        Value::Primitive(_) => t.clone(),
+        Value::Constructed(c) => sscard_apdu::Tlv::constructed(n, c.iter().map(mask_tlv).collect())
+            .unwrap_or_else(|_| t.clone()),
+    }
 }

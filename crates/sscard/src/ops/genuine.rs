@@ -76,7 +76,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let head = self.card.command(
             "READ BINARY",
             &cmd(0x00, 0xB0, 0x00, 0x00, &[], Some(4))?,
-            Sensitivity::PersonalResponse,
+            Sensitivity::PersonalBinary,
         )?;
         let total = match head.as_slice() {
             [0x30, 0x82, a, b] => 4 + usize::from(u16::from_be_bytes([*a, *b])),
@@ -94,7 +94,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             let c = cmd(0x00, 0xB0, (off >> 8) as u8, off as u8, &[], Some(n))?;
             der.extend(
                 self.card
-                    .command("READ BINARY", &c, Sensitivity::PersonalResponse)?,
+                    .command("READ BINARY", &c, Sensitivity::PersonalBinary)?,
             );
         }
         der.truncate(total);

@@ -195,7 +195,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let gpo = self.card.command(
             "GET PROCESSING OPTIONS",
             &cmd(0x80, 0xA8, 0x00, 0x00, &t83, Some(256))?,
-            Sensitivity::PersonalResponse,
+            Sensitivity::PersonalTlv,
         )?;
         let t77 =
             Tlv::parse_all(&gpo).map_err(|e| malformed("GET PROCESSING OPTIONS", e.to_string()))?;
@@ -234,7 +234,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 let rec = self.card.command(
                     "READ RECORD",
                     &cmd(0x00, 0xB2, n, sfi_byte | 0x04, &[], Some(256))?,
-                    Sensitivity::PersonalResponse,
+                    Sensitivity::PersonalTlv,
                 )?;
                 let t =
                     Tlv::parse_one(&rec).map_err(|e| malformed("READ RECORD", e.to_string()))?;

@@ -18,8 +18,12 @@ pub enum Sensitivity {
     Plain,
     /// The command data is a secret (a PIN, a cryptogram): redacted.
     SecretCommand,
-    /// The answer is personal data: masked.
+    /// The answer is a one-byte-tag record of personal data: its value is masked.
     PersonalResponse,
+    /// The answer is BER-TLV: values of personal tags are masked.
+    PersonalTlv,
+    /// The answer is personal binary data (a photo, a certificate): masked whole.
+    PersonalBinary,
 }
 
 /// One exchange.
@@ -48,6 +52,9 @@ pub struct Trace {
     pub exchanges: Vec<Exchange>,
     /// Counts.
     pub stats: Stats,
+    /// The operation's result as the host printed it (masked), if recorded.
+    #[serde(default)]
+    pub result: Option<String>,
 }
 
 impl Trace {
@@ -59,6 +66,7 @@ impl Trace {
             atr: hex::encode_upper(atr),
             exchanges: Vec::new(),
             stats: Stats::default(),
+            result: None,
         }
     }
 
@@ -80,8 +88,10 @@ impl Trace {
             _ => hex::encode_upper(cmd.to_bytes()),
         };
         let response = match s {
-            Sensitivity::PersonalResponse => {
-                let mut b = crate::redact::mask_data(rsp.data());
+            Sensitivity::PersonalResponse
+            | Sensitivity::PersonalTlv
+            | Sensitivity::PersonalBinary => {
+                let mut b = crate::redact::mask_data(rsp.data(), s);
                 b.extend_from_slice(&rsp.sw().to_bytes());
                 hex::encode_upper(b)
             }

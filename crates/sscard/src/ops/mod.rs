@@ -275,7 +275,14 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         if self.df.as_deref() == Some(path) {
             return Ok(());
         }
-        self.df = None;
+        // Down from the current DF when the target lies below it.
+        let (mut walked, rest) = match self.df.take() {
+            Some(cur) if path.starts_with(&format!("{cur}/")) => {
+                let rest = path[cur.len() + 1..].to_owned();
+                (cur, rest)
+            }
+            _ => (String::new(), path.to_owned()),
+        };
         self.ef = None;
         self.keys_ok.clear();
         self.pins_ok.retain(|name| {
@@ -283,8 +290,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 .pin(name)
                 .is_some_and(|p| path == p.scope || path.starts_with(&format!("{}/", p.scope)))
         });
-        let mut walked = String::new();
-        for part in path.split('/') {
+        for part in rest.split('/') {
             walked = if walked.is_empty() {
                 part.to_owned()
             } else {

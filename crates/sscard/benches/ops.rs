@@ -92,7 +92,7 @@ fn report() {
         "operation", "APDUs", "sent", "received", "106 kbit/s (ms)"
     );
     let mut t = terminal();
-    let mut line = |name: &str, t: &mut T| {
+    let line = |name: &str, t: &mut T| {
         let s = t.card.take_stats();
         println!(
             "{name:<18} {:>6} {:>8} {:>10} {:>16.2}",

@@ -581,3 +581,122 @@ fn contactless_purchase_with_fdda() {
     );
     assert_eq!(e.code(), -21);
 }
+
+/// The HSM stand-in: computes what a key server would from the masters.
+fn hsm_answer(step1: &sscard::ops::hsm::ReadBasStep1) -> String {
+    let m = masters();
+    let card: [u8; 16] = hex::decode(&step1.card_id).unwrap().try_into().unwrap();
+    let one = |a: &sscard::ops::hsm::HsmAuth| {
+        let key = &m.by_address(a.key_address).unwrap().value;
+        let data =
+            sscard_crypto::auth::auth_data_from_master(key, &card, &a.process_factor, &a.source);
+        format!("{}{}", hex::encode_upper(data), hex::encode_upper(a.source))
+    };
+    format!(
+        "{}|{}|",
+        one(&step1.internal),
+        step1.external.as_ref().map(one).unwrap_or_default()
+    )
+}
+
+#[test]
+fn read_basic_info_through_hsm_steps() {
+    struct NoPsam;
+    impl SecurityModule for NoPsam {
+        fn terminal_number(&mut self) -> sscard::Result<[u8; 6]> {
+            Ok([0; 6])
+        }
+        fn auth_data(
+            &mut self,
+            _: u16,
+            _: &[u8; 16],
+            _: &[u8; 8],
+            _: &[u8; 8],
+        ) -> sscard::Result<[u8; 8]> {
+            Err(Error::NoPsam("HSM mode".into()))
+        }
+        fn sm_mac(
+            &mut self,
+            _: u16,
+            _: &[u8; 16],
+            _: &[u8; 8],
+            _: &[u8],
+        ) -> sscard::Result<[u8; 4]> {
+            Err(Error::NoPsam("HSM mode".into()))
+        }
+        fn sm_encrypt(
+            &mut self,
+            _: u16,
+            _: &[u8; 16],
+            _: &[u8; 8],
+            _: &[u8],
+        ) -> sscard::Result<Vec<u8>> {
+            Err(Error::NoPsam("HSM mode".into()))
+        }
+        fn mac1(
+            &mut self,
+            _: &sscard::security::Mac1Request,
+        ) -> sscard::Result<([u8; 4], [u8; 4])> {
+            Err(Error::NoPsam("HSM mode".into()))
+        }
+        fn verify_mac2(&mut self, _: &[u8; 4]) -> sscard::Result<()> {
+            Err(Error::NoPsam("HSM mode".into()))
+        }
+    }
+    for generation in [Generation::V3, Generation::V2] {
+        let (p, img) = card_image(generation, "zhang-san.toml");
+        let mut t = Terminal::new(
+            SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+            NoPsam,
+            pad(&[]).0,
+            profiles(),
+        );
+        // Without a PSAM the plain read fails with -2201: the caller retries through the HSM.
+        assert_eq!(t.read_basic_info().unwrap_err().code(), -2201);
+        let s1 = t.read_basic_info_hsm_step1().unwrap();
+        assert_eq!(s1.external.is_some(), generation == Generation::V3);
+        let line = s1.to_line();
+        assert!(
+            line.starts_with("639900|00814E43238697159900BF7C7"),
+            "{line}"
+        );
+        assert!(
+            line.contains("|03|639900D15600000500BF7C7A48FB4966|"),
+            "{line}"
+        );
+        assert_eq!(line.matches('|').count(), 9, "{line}");
+        let info = t.read_basic_info_hsm_step2(&s1, &hsm_answer(&s1)).unwrap();
+        assert_eq!(info.card_number, "X00000019");
+        assert_eq!(info.terminal_number, "000000000000");
+    }
+    // Wrong internal data: not genuine. Malformed pKey: -23. Swapped card: -22.
+    let (p, img) = card_image(Generation::V3, "zhang-san.toml");
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    );
+    let s1 = t.read_basic_info_hsm_step1().unwrap();
+    let mut answer = hsm_answer(&s1);
+    answer.replace_range(0..2, if &answer[0..2] == "00" { "11" } else { "00" });
+    assert_eq!(
+        t.read_basic_info_hsm_step2(&s1, &answer)
+            .unwrap_err()
+            .code(),
+        -21
+    );
+    assert_eq!(
+        t.read_basic_info_hsm_step2(&s1, "XYZ|").unwrap_err().code(),
+        -23
+    );
+    let s1 = t.read_basic_info_hsm_step1().unwrap();
+    let (_, other) = card_image(Generation::V3, "li-na.toml");
+    t.card.transport_mut().sim_mut().set_image(other);
+    assert_eq!(
+        t.read_basic_info_hsm_step2(&s1, &hsm_answer(&s1))
+            .unwrap_err()
+            .code(),
+        -22
+    );
+}

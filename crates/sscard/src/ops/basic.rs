@@ -167,6 +167,11 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.facts = None;
         let facts = self.identify()?;
         self.internal_auth()?;
+        self.finish_basic_info(&facts)
+    }
+
+    /// Reads EF05 and EF06 (satisfying EF06's rule) and the terminal number.
+    pub(crate) fn finish_basic_info(&mut self, facts: &super::CardFacts) -> Result<BasicInfo> {
         let card_number = self.text("card_number", Format::An)?;
         let issue_date = self.text("issue_date", Format::Cn)?;
         let expiry_date = self.text("expiry_date", Format::Cn)?;

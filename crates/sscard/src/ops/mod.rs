@@ -6,6 +6,7 @@ pub mod basic;
 pub mod debit;
 pub mod file_addr;
 pub mod genuine;
+pub mod hsm;
 pub mod payment;
 pub mod pin;
 

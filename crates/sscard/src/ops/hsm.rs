@@ -1,0 +1,242 @@
+//! The reader interface's HSM flows (spec 05 `iReadCardBas_HSM_Step1/2`):
+//! when the terminal has no PSAM, step 1 does everything up to the
+//! cryptography and returns what the remote key server must compute;
+//! step 2 takes the server's authentication data and finishes. The card
+//! session stays open between the steps; a card swapped in between is
+//! [`Error::CardMismatch`].
+
+use sscard_apdu::StatusWord;
+use sscard_profile::{AccessRule, Generation};
+
+use super::{cmd, Terminal};
+use crate::error::{Error, Result};
+use crate::ops::basic::{historical_bytes, BasicInfo};
+use crate::pin::PinPad;
+use crate::security::SecurityModule;
+use crate::transport::trace::Sensitivity;
+use crate::transport::Transport;
+
+/// One authentication the key server must compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HsmAuth {
+    /// Key address.
+    pub key_address: u16,
+    /// Process factor (R1).
+    pub process_factor: [u8; 8],
+    /// Source (R2).
+    pub source: [u8; 8],
+}
+
+/// What step 1 returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadBasStep1 {
+    /// Issuing area code.
+    pub area_code: String,
+    /// ATR historical bytes (hex).
+    pub historical_bytes: String,
+    /// Algorithm id (`03`).
+    pub algorithm: u8,
+    /// Card identification code (hex).
+    pub card_id: String,
+    /// Internal authentication (IRK).
+    pub internal: HsmAuth,
+    /// External authentication (RKSSSE) for a 3.0 card; none for 1.0/2.0.
+    pub external: Option<HsmAuth>,
+    /// The card's internal authentication answer, kept for step 2.
+    card_answer: [u8; 8],
+    card_id_raw: [u8; 16],
+}
+
+impl ReadBasStep1 {
+    /// The step 1 line: `area code|ATR historical bytes|algorithm id|card
+    /// identification code|internal process factor|internal source|external
+    /// process factor|external source|terminal device code|`.
+    pub fn to_line(&self) -> String {
+        let h = |b: &[u8]| hex::encode_upper(b);
+        let (epf, esrc) = self
+            .external
+            .map(|e| (h(&e.process_factor), h(&e.source)))
+            .unwrap_or_default();
+        format!(
+            "{}|{}|{:02X}|{}|{}|{}|{}|{}||",
+            self.area_code,
+            self.historical_bytes,
+            self.algorithm,
+            self.card_id,
+            h(&self.internal.process_factor),
+            h(&self.internal.source),
+            epf,
+            esrc
+        )
+    }
+}
+
+/// Parses step 2's `pKey`: `internal auth data (16 hex) + internal source
+/// (16 hex)|external auth data + external source|`.
+///
+/// # Errors
+/// [`Error::InvalidInput`] for anything else.
+pub fn parse_step2_key(key: &str) -> Result<([u8; 8], [u8; 8], Option<([u8; 8], [u8; 8])>)> {
+    let bad = || {
+        Error::InvalidInput(format!(
+            "pKey {key:?}: expected 32 hex digits|32 hex digits or empty|"
+        ))
+    };
+    let parts: Vec<&str> = key.split('|').collect();
+    let [internal, external, ""] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let pair = |s: &str| -> Result<([u8; 8], [u8; 8])> {
+        let b = hex::decode(s).map_err(|_| bad())?;
+        let a: [u8; 8] = b.get(..8).and_then(|x| x.try_into().ok()).ok_or_else(bad)?;
+        let src: [u8; 8] = b
+            .get(8..16)
+            .and_then(|x| x.try_into().ok())
+            .ok_or_else(bad)?;
+        if b.len() != 16 {
+            return Err(bad());
+        }
+        Ok((a, src))
+    };
+    let (ia, isrc) = pair(internal)?;
+    let ext = if external.is_empty() {
+        None
+    } else {
+        Some(pair(external)?)
+    };
+    Ok((ia, isrc, ext))
+}
+
+impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
+    fn challenge(&mut self) -> Result<[u8; 8]> {
+        let c = cmd(0x00, 0x84, 0x00, 0x00, &[], Some(8))?;
+        self.card
+            .command("GET CHALLENGE", &c, Sensitivity::Plain)?
+            .try_into()
+            .map_err(|_| Error::Malformed {
+                command: "GET CHALLENGE",
+                reason: "not 8 bytes".into(),
+            })
+    }
+
+    /// Step 1 of reading basic information through an HSM.
+    ///
+    /// # Errors
+    /// Card errors; [`Error::WrongCardType`], [`Error::NotSupported`].
+    pub fn read_basic_info_hsm_step1(&mut self) -> Result<ReadBasStep1> {
+        self.facts = None;
+        let facts = self.identify()?;
+        let profile = facts.profile.clone();
+        let irk = profile
+            .key("IRK")
+            .ok_or_else(|| Error::BadArgument("no IRK".into()))?
+            .clone();
+        let r1 = self.challenge()?;
+        let r2 = self.challenge()?;
+        let c = cmd(
+            0x00,
+            0x88,
+            0x00,
+            irk.id.unwrap_or(0x08),
+            &[r1, r2].concat(),
+            Some(8),
+        )?;
+        let answer: [u8; 8] = self
+            .card
+            .command("INTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?
+            .try_into()
+            .map_err(|_| Error::Malformed {
+                command: "INTERNAL AUTHENTICATE",
+                reason: "not 8 bytes".into(),
+            })?;
+        // The key that guards EF06 decides whether an external step is needed.
+        let ef06_key = profile.element("ssn").and_then(|(ef, _)| match &ef.read {
+            AccessRule::Key(k) => profile.key(k).cloned(),
+            _ => None,
+        });
+        let external = match ef06_key {
+            Some(k) if facts.generation >= Generation::V3 => Some(HsmAuth {
+                key_address: k.address,
+                process_factor: self.challenge()?,
+                source: self.challenge()?,
+            }),
+            _ => None,
+        };
+        Ok(ReadBasStep1 {
+            area_code: hex::encode_upper(&facts.card_id[..3]),
+            historical_bytes: hex::encode_upper(historical_bytes(&self.card.transport().atr())),
+            algorithm: facts.algorithm.id(),
+            card_id: hex::encode_upper(facts.card_id),
+            internal: HsmAuth {
+                key_address: irk.address,
+                process_factor: r1,
+                source: r2,
+            },
+            external,
+            card_answer: answer,
+            card_id_raw: facts.card_id,
+        })
+    }
+
+    /// Step 2: checks the card's internal answer against the HSM's, sends
+    /// the HSM's external authentication data, reads the rest.
+    ///
+    /// # Errors
+    /// [`Error::NotGenuine`], [`Error::ExternalAuth`], [`Error::CardMismatch`].
+    pub fn read_basic_info_hsm_step2(
+        &mut self,
+        step1: &ReadBasStep1,
+        key: &str,
+    ) -> Result<BasicInfo> {
+        let (internal, isrc, external) = parse_step2_key(key)?;
+        if isrc != step1.internal.source {
+            return Err(Error::InvalidInput(
+                "pKey: the internal source is not step 1's".into(),
+            ));
+        }
+        let facts = self.identify()?;
+        if facts.card_id != step1.card_id_raw {
+            return Err(Error::CardMismatch("another card than in step 1".into()));
+        }
+        if internal != step1.card_answer {
+            return Err(Error::NotGenuine {
+                step: "internal authentication (IRK) through the HSM".into(),
+            });
+        }
+        if let Some(ext) = step1.external {
+            let (auth, src) = external.ok_or_else(|| {
+                Error::InvalidInput("pKey: external authentication data missing".into())
+            })?;
+            if src != ext.source {
+                return Err(Error::InvalidInput(
+                    "pKey: the external source is not step 1's".into(),
+                ));
+            }
+            let profile = facts.profile.clone();
+            let key = profile
+                .key_by_address(ext.key_address)
+                .map(|(k, _)| k.clone())
+                .ok_or_else(|| Error::BadArgument("unknown external key".into()))?;
+            let c = cmd(
+                0x00,
+                0x82,
+                0x00,
+                key.id.unwrap_or(0x0A),
+                &[auth, src].concat(),
+                None,
+            )?;
+            let r = self
+                .card
+                .send("EXTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?;
+            match r.sw() {
+                StatusWord::Success => self
+                    .keys_ok
+                    .push((key.name.clone(), super::SSSE.to_owned())),
+                StatusWord::VerifyFailed { tries } => return Err(Error::ExternalAuth { tries }),
+                // identify() took fresh selections: the challenges of step 1 are gone.
+                sw => return Err(Error::from_card("EXTERNAL AUTHENTICATE", sw)),
+            }
+        }
+        self.finish_basic_info(&facts)
+    }
+}

@@ -71,12 +71,15 @@ impl ReadBasStep1 {
     }
 }
 
+/// Authentication data and its source, as the key server answers.
+pub type AuthPair = ([u8; 8], [u8; 8]);
+
 /// Parses step 2's `pKey`: `internal auth data (16 hex) + internal source
 /// (16 hex)|external auth data + external source|`.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for anything else.
-pub fn parse_step2_key(key: &str) -> Result<([u8; 8], [u8; 8], Option<([u8; 8], [u8; 8])>)> {
+pub fn parse_step2_key(key: &str) -> Result<(AuthPair, Option<AuthPair>)> {
     let bad = || {
         Error::InvalidInput(format!(
             "pKey {key:?}: expected 32 hex digits|32 hex digits or empty|"
@@ -86,7 +89,7 @@ pub fn parse_step2_key(key: &str) -> Result<([u8; 8], [u8; 8], Option<([u8; 8], 
     let [internal, external, ""] = parts.as_slice() else {
         return Err(bad());
     };
-    let pair = |s: &str| -> Result<([u8; 8], [u8; 8])> {
+    let pair = |s: &str| -> Result<AuthPair> {
         let b = hex::decode(s).map_err(|_| bad())?;
         let a: [u8; 8] = b.get(..8).and_then(|x| x.try_into().ok()).ok_or_else(bad)?;
         let src: [u8; 8] = b
@@ -188,7 +191,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         step1: &ReadBasStep1,
         key: &str,
     ) -> Result<BasicInfo> {
-        let (internal, isrc, external) = parse_step2_key(key)?;
+        let ((internal, isrc), external) = parse_step2_key(key)?;
         if isrc != step1.internal.source {
             return Err(Error::InvalidInput(
                 "pKey: the internal source is not step 1's".into(),

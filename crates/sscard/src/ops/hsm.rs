@@ -101,13 +101,12 @@ pub fn parse_step2_key(key: &str) -> Result<(AuthPair, Option<AuthPair>)> {
         }
         Ok((a, src))
     };
-    let (ia, isrc) = pair(internal)?;
     let ext = if external.is_empty() {
         None
     } else {
         Some(pair(external)?)
     };
-    Ok((ia, isrc, ext))
+    Ok((pair(internal)?, ext))
 }
 
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {

@@ -75,10 +75,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .binaries
         .insert("PKI/ADF1/0018".into(), Hex(cert.to_der().to_vec()));
     if let Some(p) = image.purses.get_mut("SSSE/DF04/EF06") {
-        p.balance = 100_00;
+        p.balance = 10_000; // fen
     }
     if let Some(e) = image.ecash.as_mut() {
-        e.balance = 500_00;
+        e.balance = 50_000; // fen
     }
     println!(
         "personalised card {} for holder {} ({})",
@@ -141,7 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ca = load_ca_keys(&ca_dir.join("pboc-ca-keys.toml"))?;
     let p = t.purchase(
         &PurchaseRequest {
-            amount: 12_00,
+            amount: 1_200, // fen
             currency: [0x01, 0x56],
             country: [0x01, 0x56],
             date: [0x26, 0x11, 0x23],

@@ -700,3 +700,159 @@ fn read_basic_info_through_hsm_steps() {
         -22
     );
 }
+
+/// A reader with a PIN pad: VERIFY happens in the reader (PC/SC part 10),
+/// the host never sees the PIN, the pad callback is never asked.
+#[test]
+fn secure_pin_entry_on_the_reader() {
+    struct PadReader(SimTransport<UserCard>, &'static str);
+    impl sscard::transport::Transport for PadReader {
+        fn transmit(&mut self, apdu: &[u8]) -> sscard::Result<Vec<u8>> {
+            self.0.transmit(apdu)
+        }
+        fn reset(&mut self) -> sscard::Result<Vec<u8>> {
+            self.0.reset()
+        }
+        fn atr(&self) -> Vec<u8> {
+            self.0.atr()
+        }
+        fn name(&self) -> String {
+            "pin pad reader".into()
+        }
+        fn secure_verify(
+            &mut self,
+            reference: u8,
+            _: u8,
+            _: u8,
+        ) -> Option<sscard::Result<Vec<u8>>> {
+            // What the reader does with PIN_VERIFY_STRUCTURE: BCD into an FF-filled 8-byte block.
+            let mut block = sscard_apdu::field::Format::Cn.encode(self.1, 8).unwrap();
+            let mut apdu = vec![0x00, 0x20, 0x00, reference, 0x08];
+            apdu.append(&mut block);
+            Some(self.0.transmit(&apdu))
+        }
+    }
+    let (p, img) = card_image(Generation::V3, "zhang-san.toml");
+    let (pad, asked) = pad(&[]);
+    let card = PadReader(
+        SimTransport::new(Simulator::new(UserCard::new(p.clone()), img.clone()), "sim"),
+        "123456",
+    );
+    let mut t = Terminal::new(card, software(), pad, profiles());
+    t.verify_pin().unwrap();
+    assert!(asked.borrow().is_empty());
+    let card = PadReader(
+        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+        "654321",
+    );
+    let mut t = Terminal::new(card, software(), pad_fixed(), profiles());
+    assert!(matches!(
+        t.verify_pin().unwrap_err(),
+        Error::WrongPin { tries: 2 }
+    ));
+}
+
+fn pad_fixed() -> Pad {
+    pad(&[]).0
+}
+
+#[test]
+fn ecash_log_after_purchases() {
+    use sscard::ops::payment::load_ca_keys;
+    let ca = load_ca_keys(&root().join("fixtures/ca/pboc-ca-keys.toml")).unwrap();
+    let mut t = payment_terminal(10_000);
+    assert!(t.ecash_log().unwrap().is_empty());
+    t.purchase(&purchase_request(100), &ca).unwrap();
+    t.purchase(&purchase_request(250), &ca).unwrap();
+    let log = t.ecash_log().unwrap();
+    assert_eq!(log.len(), 2);
+    let amount = |rec: &Vec<(u32, Vec<u8>)>| {
+        rec.iter()
+            .find(|(t, _)| *t == 0x9F02)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    assert_eq!(amount(&log[0]), [0, 0, 0, 0, 0x02, 0x50]); // newest first
+    assert_eq!(amount(&log[1]), [0, 0, 0, 0, 0x01, 0x00]);
+}
+
+/// The 2.0 card runs every operation the 3.0 card does, minus the PKI.
+#[test]
+fn every_operation_on_a_2_0_card() {
+    use sscard::ops::file_addr::FileAddr;
+    use sscard::ops::payment::{load_ca_keys, Outcome};
+    let p = profiles().for_generation(Generation::V2).unwrap();
+    let h = holder("li-na.toml");
+    let mut img = sscard_sim::perso::personalise(&p, &h, &masters()).unwrap();
+    let h_with_pan = {
+        let mut r = h.record().clone();
+        r.pan = Some("6235990000000000077".into());
+        Holder::check(r).unwrap()
+    };
+    let issuer = sscard_sim::perso::PaymentIssuer::from_dir(&root().join("fixtures/ca")).unwrap();
+    sscard_sim::perso::personalise_payment(&mut img, &p, &h_with_pan, &issuer).unwrap();
+    img.purses.get_mut("SSSE/DF04/EF06").unwrap().balance = 5_000;
+    img.ecash.as_mut().unwrap().balance = 5_000;
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+        software(),
+        pad(&["888888", "888888", "2222", "2222", "2222"]).0,
+        profiles(),
+    );
+    let info = t.read_basic_info().unwrap();
+    assert_eq!(
+        (
+            info.area_code.as_str(),
+            info.spec_version.as_str(),
+            info.name.as_str()
+        ),
+        ("330100", "2.00", "李娜")
+    );
+    t.verify_pin().unwrap();
+    t.change_pin().unwrap();
+    t.verify_pin().unwrap();
+    t.unblock_pin().unwrap();
+    assert_eq!(
+        t.medical_debit(&PayInfo::parse("10.00|5.00|20261123101530|").unwrap())
+            .unwrap()
+            .balance,
+        4_000
+    );
+    assert_eq!(
+        t.read_file_addr(&FileAddr::parse("DF01EF0A|37|$").unwrap(), 1)
+            .unwrap(),
+        "DF01EF0A|CHN|$"
+    );
+    let ca = load_ca_keys(&root().join("fixtures/ca/pboc-ca-keys.toml")).unwrap();
+    assert_eq!(
+        t.purchase(&purchase_request(300), &ca).unwrap().outcome,
+        Outcome::Approved
+    );
+    let (trust, _) = trust();
+    assert_eq!(t.check_genuine(&trust).unwrap().sm2_auth, None);
+}
+
+/// A 1.0 card (EF05 version "1.00") is read with the 2.0 model: EF06 free,
+/// and the name is tag 09 alone.
+#[test]
+fn a_1_0_card() {
+    let (p, mut img) = card_image(Generation::V2, "ayguli.toml");
+    let rec = sscard_apdu::record::Record::new(0x03, *b"1.00")
+        .unwrap()
+        .to_bytes();
+    img.records
+        .get_mut("SSSE/EF05")
+        .unwrap()
+        .insert(3, Hex(rec));
+    let mut t = Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+        software(),
+        pad(&[]).0,
+        profiles(),
+    );
+    let info = t.read_basic_info().unwrap();
+    assert_eq!(info.spec_version, "1.00");
+    assert_eq!(t.facts().unwrap().generation, Generation::V1);
+    let (first, _) = holder("ayguli.toml").name_parts();
+    assert_eq!(info.name, first);
+}

@@ -8,11 +8,6 @@ use subtle::ConstantTimeEq;
 use super::{sw, UserCard};
 use crate::sim::Tx;
 
-/// A PIN as packed BCD, odd digit counts padded with `F`.
-pub fn pin_to_bcd(digits: &str) -> Option<Vec<u8>> {
-    Format::Cn.encode(digits, digits.len().div_ceil(2)).ok()
-}
-
 /// Packed BCD back to digits; `None` for anything but digits and `F` padding.
 pub fn bcd_to_pin(bytes: &[u8]) -> Option<String> {
     Format::Cn.decode(bytes).ok().filter(|d| !d.is_empty())
@@ -44,8 +39,9 @@ impl UserCard {
         if state.tries_left == 0 {
             return StatusWord::AuthMethodBlocked;
         }
-        let stored = pin_to_bcd(&state.value).unwrap_or_default();
-        if bool::from(stored.as_slice().ct_eq(candidate)) {
+        // Digits are compared, so a PIN pad's F-filled fixed block matches too.
+        let typed = bcd_to_pin(candidate).unwrap_or_default();
+        if bool::from(state.value.as_bytes().ct_eq(typed.as_bytes())) {
             if state.tries_left != pin.tries {
                 if let Some(s) = tx.edit().pins.get_mut(&pin.name) {
                     s.tries_left = pin.tries;

@@ -332,6 +332,31 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let pin_def = profile
             .pin(name)
             .ok_or_else(|| Error::BadArgument(format!("no PIN {name}")))?;
+        // A reader with a PIN pad verifies itself: the PIN never reaches the host.
+        let secure = self.card.transport_mut().secure_verify(
+            pin_def.reference,
+            pin_def.min_length,
+            pin_def.max_length,
+        );
+        if let Some(r) = secure {
+            let r = sscard_apdu::Response::from_bytes(&r?).map_err(|e| Error::Malformed {
+                command: "VERIFY",
+                reason: e.to_string(),
+            })?;
+            return match r.sw() {
+                StatusWord::Success => {
+                    self.pins_ok.push(name.to_owned());
+                    Ok(())
+                }
+                StatusWord::VerifyFailed { tries: 0 } | StatusWord::AuthMethodBlocked => {
+                    Err(Error::PinBlocked)
+                }
+                StatusWord::VerifyFailed { tries } => Err(Error::WrongPin { tries }),
+                StatusWord::Other(0x6400) => Err(Error::PinTimeout),
+                StatusWord::Other(0x6401) => Err(Error::PinCancelled),
+                sw => Err(Error::from_card("VERIFY", sw)),
+            };
+        }
         let pin = self.pad.read_pin(prompt)?;
         if pin.len() < usize::from(pin_def.min_length)
             || pin.len() > usize::from(pin_def.max_length)

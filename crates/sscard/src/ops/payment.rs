@@ -75,6 +75,9 @@ pub fn load_ca_keys(path: &Path) -> Result<Vec<CaKey>> {
         .collect()
 }
 
+/// One electronic cash log record: (tag, value) per field of the log format.
+pub type LogRecord = Vec<(u32, Vec<u8>)>;
+
 /// The terminal's side of a purchase.
 #[derive(Debug, Clone)]
 pub struct PurchaseRequest {
@@ -137,7 +140,8 @@ fn not_genuine(step: String) -> Error {
 }
 
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
-    fn select_payment(&mut self) -> Result<(Vec<u8>, Dol)> {
+    /// PPSE, then the application: its AID, PDOL and log entry (`9F4D`).
+    fn select_payment(&mut self) -> Result<(Vec<u8>, Dol, Vec<u8>)> {
         self.df = None;
         self.ef = None;
         let ppse = Tlv::parse_all(&self.card.select_name(PPSE)?)
@@ -159,7 +163,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 "the card's PDOL lacks DF69: not an SM card".into(),
             ));
         }
-        Ok((aid, pdol))
+        let log_entry = bytes_of(&fci, 0x9F4D);
+        Ok((aid, pdol, log_entry))
     }
 
     /// A contactless purchase: GPO, records, SM2 fDDA, the card's decision.
@@ -167,7 +172,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// # Errors
     /// [`Error::NotGenuine`] naming the fDDA step that failed; card errors.
     pub fn purchase(&mut self, req: &PurchaseRequest, ca_keys: &[CaKey]) -> Result<Purchase> {
-        let (aid, pdol) = self.select_payment()?;
+        let (aid, pdol, _) = self.select_payment()?;
         let un = match req.unpredictable_number {
             Some(u) => u,
             None => {
@@ -288,6 +293,50 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             available,
             steps,
         })
+    }
+
+    /// The electronic cash log: each record split by the log format
+    /// (`9F4F`) into tag and value, newest first.
+    ///
+    /// # Errors
+    /// Card errors; a malformed format.
+    pub fn ecash_log(&mut self) -> Result<Vec<LogRecord>> {
+        let (_, _, log_entry) = self.select_payment()?;
+        let fmt = self.card.command(
+            "GET DATA",
+            &cmd(0x80, 0xCA, 0x9F, 0x4F, &[], Some(256))?,
+            Sensitivity::Plain,
+        )?;
+        let fmt = Tlv::parse_one(&fmt).map_err(|e| malformed("GET DATA", e.to_string()))?;
+        let dol = Dol::parse(fmt.bytes().unwrap_or(&[]))
+            .map_err(|e| malformed("GET DATA", e.to_string()))?;
+        let (sfi, count) = match log_entry.as_slice() {
+            [s, n] => (*s, *n),
+            _ => return Err(malformed("SELECT AID", "no log entry (9F4D)")),
+        };
+        let mut out = Vec::new();
+        for n in 1..=count {
+            let r = self.card.send(
+                "READ RECORD",
+                &cmd(0x00, 0xB2, n, (sfi << 3) | 0x04, &[], Some(256))?,
+                Sensitivity::Plain,
+            )?;
+            match r.sw() {
+                sscard_apdu::StatusWord::Success => {}
+                sscard_apdu::StatusWord::RecordNotFound => break,
+                sw => return Err(Error::from_card("READ RECORD", sw)),
+            }
+            let items = dol
+                .split(r.data())
+                .map_err(|e| malformed("READ RECORD", e.to_string()))?;
+            out.push(
+                items
+                    .into_iter()
+                    .map(|(t, v)| (t.number(), v.to_vec()))
+                    .collect(),
+            );
+        }
+        Ok(out)
     }
 
     /// Electronic cash balance and limits (GET DATA `9F79 9F77 9F78 9F6D`), fen.

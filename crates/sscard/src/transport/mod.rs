@@ -26,6 +26,13 @@ pub trait Transport {
 
     /// A name for messages (the reader name).
     fn name(&self) -> String;
+
+    /// VERIFY with the PIN typed on the reader's own PIN pad (PC/SC part
+    /// 10 secure PIN entry): the PIN never reaches the host. `None` when the
+    /// reader has no PIN pad; otherwise the card's response.
+    fn secure_verify(&mut self, _reference: u8, _min: u8, _max: u8) -> Option<Result<Vec<u8>>> {
+        None
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -40,5 +47,8 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn name(&self) -> String {
         (**self).name()
+    }
+    fn secure_verify(&mut self, reference: u8, min: u8, max: u8) -> Option<Result<Vec<u8>>> {
+        (**self).secure_verify(reference, min, max)
     }
 }

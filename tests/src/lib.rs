@@ -1,12 +1,13 @@
-//! Helpers shared by the system tests in this directory.
+//! Helpers shared by the system tests here and the crates' tests.
 //!
 //! ```
-//! assert!(!sscard_system_tests::ci_requires_stack() || std::env::var("CI").is_ok());
+//! assert!(!sscard_system_tests::ci_strict() || std::env::var("CI").is_ok());
 //! ```
 
-/// `true` when the environment says this is CI (`CI=true` or `CI=1`): there a
-/// missing PC/SC stack is a failure, not a reason to skip.
-pub fn ci_requires_stack() -> bool {
+/// `true` when the environment says this is CI (`CI=true`, `1` or `yes`):
+/// there a missing PC/SC stack or independent tool (OpenSSL) is a failure,
+/// not a reason to skip.
+pub fn ci_strict() -> bool {
     matches!(
         std::env::var("CI")
             .as_deref()

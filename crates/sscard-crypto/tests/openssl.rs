@@ -14,15 +14,7 @@ use sscard_crypto::{
     auth, cipher, debit, digest, diversify, mac, KeyPair, Signature, Sm4Key, DEFAULT_ID,
 };
 
-fn in_ci() -> bool {
-    matches!(
-        std::env::var("CI")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Ok("true" | "1" | "yes")
-    )
-}
+use sscard_system_tests::ci_strict as in_ci;
 
 /// Runs `openssl args…` with `stdin`; `None` (skip) if openssl is missing outside CI.
 fn openssl(args: &[&str], stdin: &[u8]) -> Option<std::process::Output> {

@@ -73,6 +73,19 @@ impl Error {
 /// Result with this crate's [`Error`].
 pub type Result<T> = core::result::Result<T, Error>;
 
+/// Reads a text file; returns its short name (for messages) and its text.
+pub(crate) fn read_source(path: &std::path::Path) -> Result<(String, String)> {
+    let src = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        file: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |f| f.to_string_lossy().into_owned(),
+    );
+    Ok((file, src))
+}
+
 /// Turns byte offsets into 1-based line numbers for one source text.
 pub(crate) struct Lines<'a> {
     pub(crate) file: &'a str,

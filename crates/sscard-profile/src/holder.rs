@@ -280,15 +280,7 @@ impl Holder {
     /// # Errors
     /// [`Error::Syntax`], or [`Error::Invalid`] naming the line and field.
     pub fn load_file(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let src = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            file: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        let file = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |f| f.to_string_lossy().into_owned(),
-        );
+        let (file, src) = crate::error::read_source(path.as_ref())?;
         Self::load_str(&file, &src)
     }
 

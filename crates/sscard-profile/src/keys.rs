@@ -17,7 +17,7 @@ use serde::Deserialize;
 use sscard_crypto::Sm4Key;
 use toml::Spanned;
 
-use crate::error::{Error, Lines, Result};
+use crate::error::{Lines, Result};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,15 +67,7 @@ impl MasterKeys {
     /// [`Error::Io`], [`Error::Syntax`], or [`Error::Invalid`] for a bad
     /// address, value, version, or a duplicate.
     pub fn load_file(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let src = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            file: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        let file = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |f| f.to_string_lossy().into_owned(),
-        );
+        let (file, src) = crate::error::read_source(path.as_ref())?;
         Self::load_str(&file, &src)
     }
 

@@ -28,15 +28,7 @@ pub fn parent_of(path: &str) -> &str {
 /// [`Error::Io`], [`Error::Syntax`] or [`Error::Invalid`], naming the file
 /// and line.
 pub fn load_file(path: impl AsRef<Path>) -> Result<Profile> {
-    let path = path.as_ref();
-    let file = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |f| f.to_string_lossy().into_owned(),
-    );
-    let src = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        file: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    let (file, src) = crate::error::read_source(path.as_ref())?;
     load_str(&file, &src)
 }
 

@@ -182,6 +182,21 @@ impl Error {
     pub fn from_card(command: &'static str, sw: StatusWord) -> Self {
         Error::Card { command, sw }
     }
+
+    /// The error of a PIN command's status (`63Cx`, `6983`, and the
+    /// PIN-pad statuses `6400` timeout and `6401` cancelled); `None` for `9000`.
+    pub fn from_pin_status(command: &'static str, sw: StatusWord) -> Option<Self> {
+        match sw {
+            StatusWord::Success => None,
+            StatusWord::VerifyFailed { tries: 0 } | StatusWord::AuthMethodBlocked => {
+                Some(Error::PinBlocked)
+            }
+            StatusWord::VerifyFailed { tries } => Some(Error::WrongPin { tries }),
+            StatusWord::Other(0x6400) => Some(Error::PinTimeout),
+            StatusWord::Other(0x6401) => Some(Error::PinCancelled),
+            sw => Some(Error::from_card(command, sw)),
+        }
+    }
 }
 
 /// Result with this crate's [`Error`].

@@ -8,6 +8,25 @@ use crate::error::{Error, Result};
 use crate::transport::trace::{Sensitivity, Trace};
 use crate::transport::Transport;
 
+/// Builds a command APDU; data and Le are optional.
+///
+/// # Errors
+/// [`Error::BadArgument`] for data over 65535 bytes or Le outside 1–65536.
+pub fn apdu(cla: u8, ins: u8, p1: u8, p2: u8, data: &[u8], le: Option<usize>) -> Result<Command> {
+    let mut c = Command::new(cla, ins, p1, p2);
+    if !data.is_empty() {
+        c = c
+            .with_data(data.to_vec())
+            .map_err(|e| Error::BadArgument(e.to_string()))?;
+    }
+    if let Some(le) = le {
+        c = c
+            .with_le(le)
+            .map_err(|e| Error::BadArgument(e.to_string()))?;
+    }
+    Ok(c)
+}
+
 /// APDUs and bytes of an operation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stats {

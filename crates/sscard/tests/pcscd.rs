@@ -25,15 +25,7 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn in_ci() -> bool {
-    matches!(
-        std::env::var("CI")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Ok("true" | "1" | "yes")
-    )
-}
+use sscard_system_tests::ci_strict as in_ci;
 
 fn connect(name: &str) -> PcscTransport {
     let deadline = Instant::now() + Duration::from_secs(10);

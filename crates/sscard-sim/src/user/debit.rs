@@ -28,6 +28,18 @@ impl Drop for Pending {
     }
 }
 
+/// A purse's state; a purse never written holds its initial balance.
+fn purse_state(image: &CardImage, path: &str, initial: u32) -> crate::image::PurseState {
+    image
+        .purses
+        .get(path)
+        .copied()
+        .unwrap_or(crate::image::PurseState {
+            balance: initial,
+            counter: 0,
+        })
+}
+
 fn u32_at(b: &[u8], at: usize) -> u32 {
     let mut x = [0u8; 4];
     x.copy_from_slice(&b[at..at + 4]);
@@ -69,14 +81,7 @@ impl UserCard {
         if account_pooled > total {
             return sw(StatusWord::WrongData);
         }
-        let state = image
-            .purses
-            .get(&ef.path)
-            .copied()
-            .unwrap_or(crate::image::PurseState {
-                balance: keys.initial_balance,
-                counter: 0,
-            });
+        let state = purse_state(image, &ef.path, keys.initial_balance);
         if state.balance < total {
             return sw(StatusWord::InsufficientBalance);
         }
@@ -146,15 +151,7 @@ impl UserCard {
         if !bool::from(mac1.as_slice().ct_eq(&d[11..15])) {
             return sw(StatusWord::MacInvalid);
         }
-        let state = tx
-            .image()
-            .purses
-            .get(&p.purse)
-            .copied()
-            .unwrap_or(crate::image::PurseState {
-                balance: keys.initial_balance,
-                counter: 0,
-            });
+        let state = purse_state(tx.image(), &p.purse, keys.initial_balance);
         if state.balance < p.total || state.counter != p.counter {
             return sw(StatusWord::InsufficientBalance);
         }
@@ -205,12 +202,8 @@ impl UserCard {
         if !self.allowed(image, &ef.read) {
             return sw(StatusWord::SecurityNotSatisfied);
         }
-        let balance = image
-            .purses
-            .get(&ef.path)
-            .map(|s| s.balance)
-            .or(ef.purse.as_ref().map(|k| k.initial_balance))
-            .unwrap_or(0);
+        let initial = ef.purse.as_ref().map_or(0, |k| k.initial_balance);
+        let balance = purse_state(image, &ef.path, initial).balance;
         Response::ok(balance.to_be_bytes().to_vec())
     }
 }

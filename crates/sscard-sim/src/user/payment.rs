@@ -83,20 +83,10 @@ impl UserCard {
         let df = self.profile.df(&self.v.df)?;
         if df.directory_sfi == Some(sfi) {
             // PSE directory: one 61 entry for the application.
-            let pay = self.profile.payment.as_ref()?;
-            let app = self.profile.df(&pay.application)?;
             if number != 1 {
                 return Some(Err(StatusWord::RecordNotFound));
             }
-            let entry = Tlv::constructed(
-                0x61,
-                vec![
-                    Tlv::primitive(0x4F, app.name.clone()?).ok()?,
-                    Tlv::primitive(0x50, pay.label.as_bytes()).ok()?,
-                    Tlv::primitive(0x87, [pay.priority]).ok()?,
-                ],
-            )
-            .ok()?;
+            let entry = self.directory_entry()?;
             return Some(Ok(Tlv::constructed(0x70, vec![entry]).ok()?.to_bytes()));
         }
         let pay = self.in_payment()?;

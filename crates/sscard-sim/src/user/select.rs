@@ -96,6 +96,22 @@ impl UserCard {
         }
     }
 
+    /// The directory entry of the financial application: `61 { 4F AID, 50
+    /// label, 87 priority }`, as the PPSE FCI and the PSE records hold it.
+    pub(super) fn directory_entry(&self) -> Option<Tlv> {
+        let pay = self.profile.payment.as_ref()?;
+        let app = self.profile.df(&pay.application)?;
+        Tlv::constructed(
+            0x61,
+            vec![
+                Tlv::primitive(0x4F, app.name.clone()?).ok()?,
+                Tlv::primitive(0x50, pay.label.as_bytes()).ok()?,
+                Tlv::primitive(0x87, [pay.priority]).ok()?,
+            ],
+        )
+        .ok()
+    }
+
     /// The FCI of a DF: `6F { 84 name, A5 { … } }`.
     fn fci(&self, df: &Df) -> Option<Vec<u8>> {
         let mut a5 = Vec::new();
@@ -115,17 +131,7 @@ impl UserCard {
                 let log = [pay.ecash.log_sfi, pay.ecash.log_records];
                 a5.push(Tlv::constructed(0xBF0C, vec![Tlv::primitive(0x9F4D, log).ok()?]).ok()?);
             } else if df.path == "PPSE" {
-                let app = self.profile.df(&pay.application)?;
-                let entry = Tlv::constructed(
-                    0x61,
-                    vec![
-                        Tlv::primitive(0x4F, app.name.clone()?).ok()?,
-                        Tlv::primitive(0x50, pay.label.as_bytes()).ok()?,
-                        Tlv::primitive(0x87, [pay.priority]).ok()?,
-                    ],
-                )
-                .ok()?;
-                a5.push(Tlv::constructed(0xBF0C, vec![entry]).ok()?);
+                a5.push(Tlv::constructed(0xBF0C, vec![self.directory_entry()?]).ok()?);
             }
         }
         let mut children = Vec::new();

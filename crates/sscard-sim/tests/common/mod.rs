@@ -121,16 +121,8 @@ pub fn verify_pin(sim: &mut Simulator<UserCard>, pin: &str) -> Response {
     tx(sim, &format!("00200000{:02X}{bcd}", bcd.len() / 2))
 }
 
-/// `true` with `CI=true`: there a missing PC/SC stack fails the test.
-pub fn in_ci() -> bool {
-    matches!(
-        std::env::var("CI")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Ok("true" | "1" | "yes")
-    )
-}
+#[allow(unused_imports)]
+pub use sscard_system_tests::ci_strict as in_ci;
 
 /// Runs `flow` with a tear at every index on both sides; after each, the
 /// image reloaded from disk must satisfy `old_or_new`.

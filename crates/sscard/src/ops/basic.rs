@@ -114,21 +114,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let irk = profile
             .key("IRK")
             .ok_or_else(|| Error::BadArgument("no IRK in the profile".into()))?;
-        let challenge = cmd(0x00, 0x84, 0x00, 0x00, &[], Some(8))?;
-        let short = |_| Error::Malformed {
-            command: "GET CHALLENGE",
-            reason: "not 8 bytes".into(),
-        };
-        let r1: [u8; 8] = self
-            .card
-            .command("GET CHALLENGE", &challenge, Sensitivity::Plain)?
-            .try_into()
-            .map_err(short)?;
-        let r2: [u8; 8] = self
-            .card
-            .command("GET CHALLENGE", &challenge, Sensitivity::Plain)?
-            .try_into()
-            .map_err(short)?;
+        let r1 = self.challenge()?;
+        let r2 = self.challenge()?;
         let c = cmd(
             0x00,
             0x88,

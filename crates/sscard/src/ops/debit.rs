@@ -103,6 +103,16 @@ impl DebitResult {
     }
 }
 
+/// The medical account file of the card model.
+fn purse_ef(profile: &sscard_profile::Profile) -> Result<sscard_profile::Ef> {
+    profile
+        .efs
+        .iter()
+        .find(|e| e.kind == EfKind::Purse)
+        .cloned()
+        .ok_or_else(|| Error::NotSupported("the card model has no medical account".into()))
+}
+
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// A medical debit: PIN, INITIALIZE FOR DEBIT, MAC1 from the module,
     /// DEBIT, MAC2 checked by the module.
@@ -112,12 +122,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     pub fn medical_debit(&mut self, pay: &PayInfo) -> Result<DebitResult> {
         let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
-        let purse = profile
-            .efs
-            .iter()
-            .find(|e| e.kind == EfKind::Purse)
-            .cloned()
-            .ok_or_else(|| Error::NotSupported("the card model has no medical account".into()))?;
+        let purse = purse_ef(&profile)?;
         let keys = purse
             .purse
             .clone()
@@ -190,12 +195,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     pub fn balance(&mut self) -> Result<u32> {
         let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
-        let purse = profile
-            .efs
-            .iter()
-            .find(|e| e.kind == EfKind::Purse)
-            .cloned()
-            .ok_or_else(|| Error::NotSupported("the card model has no medical account".into()))?;
+        let purse = purse_ef(&profile)?;
         self.select_df(&profile, &purse.df)?;
         self.satisfy(&profile, &purse.read, &purse.df, true)?;
         let c = cmd(0x80, 0x5C, 0x00, 0x02, &[], Some(4))?;

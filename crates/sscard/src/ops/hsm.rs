@@ -110,17 +110,6 @@ pub fn parse_step2_key(key: &str) -> Result<(AuthPair, Option<AuthPair>)> {
 }
 
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
-    fn challenge(&mut self) -> Result<[u8; 8]> {
-        let c = cmd(0x00, 0x84, 0x00, 0x00, &[], Some(8))?;
-        self.card
-            .command("GET CHALLENGE", &c, Sensitivity::Plain)?
-            .try_into()
-            .map_err(|_| Error::Malformed {
-                command: "GET CHALLENGE",
-                reason: "not 8 bytes".into(),
-            })
-    }
-
     /// Step 1 of reading basic information through an HSM.
     ///
     /// # Errors

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use sscard_apdu::record::Record;
 use sscard_apdu::tlv::{find_path, Tlv};
-use sscard_apdu::{Command, StatusWord};
+use sscard_apdu::StatusWord;
 use sscard_profile::{AccessRule, Algorithm, Element, Generation, Profile};
 
 use crate::error::{Error, Result};
@@ -111,27 +111,7 @@ pub struct Terminal<C: Transport, S: SecurityModule, P: PinPad> {
     pub(crate) ef: Option<u16>,
 }
 
-pub(crate) fn cmd(
-    cla: u8,
-    ins: u8,
-    p1: u8,
-    p2: u8,
-    data: &[u8],
-    le: Option<usize>,
-) -> Result<Command> {
-    let mut c = Command::new(cla, ins, p1, p2);
-    if !data.is_empty() {
-        c = c
-            .with_data(data.to_vec())
-            .map_err(|e| Error::BadArgument(e.to_string()))?;
-    }
-    if let Some(le) = le {
-        c = c
-            .with_le(le)
-            .map_err(|e| Error::BadArgument(e.to_string()))?;
-    }
-    Ok(c)
-}
+pub(crate) use crate::session::apdu as cmd;
 
 /// The SSSE DF name (spec 01 §1.1), as every profile has it.
 pub const SSSE: &str = "SSSE";
@@ -338,44 +318,45 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             pin_def.min_length,
             pin_def.max_length,
         );
-        if let Some(r) = secure {
-            let r = sscard_apdu::Response::from_bytes(&r?).map_err(|e| Error::Malformed {
-                command: "VERIFY",
-                reason: e.to_string(),
-            })?;
-            return match r.sw() {
-                StatusWord::Success => {
-                    self.pins_ok.push(name.to_owned());
-                    Ok(())
+        let sw = match secure {
+            Some(r) => sscard_apdu::Response::from_bytes(&r?)
+                .map_err(|e| Error::Malformed {
+                    command: "VERIFY",
+                    reason: e.to_string(),
+                })?
+                .sw(),
+            None => {
+                let pin = self.pad.read_pin(prompt)?;
+                if pin.len() < usize::from(pin_def.min_length)
+                    || pin.len() > usize::from(pin_def.max_length)
+                {
+                    return Err(Error::PinLength);
                 }
-                StatusWord::VerifyFailed { tries: 0 } | StatusWord::AuthMethodBlocked => {
-                    Err(Error::PinBlocked)
-                }
-                StatusWord::VerifyFailed { tries } => Err(Error::WrongPin { tries }),
-                StatusWord::Other(0x6400) => Err(Error::PinTimeout),
-                StatusWord::Other(0x6401) => Err(Error::PinCancelled),
-                sw => Err(Error::from_card("VERIFY", sw)),
-            };
-        }
-        let pin = self.pad.read_pin(prompt)?;
-        if pin.len() < usize::from(pin_def.min_length)
-            || pin.len() > usize::from(pin_def.max_length)
-        {
-            return Err(Error::PinLength);
-        }
-        let c = cmd(0x00, 0x20, 0x00, pin_def.reference, &pin.to_bcd(), None)?;
-        let r = self.card.send("VERIFY", &c, Sensitivity::SecretCommand)?;
-        match r.sw() {
-            StatusWord::Success => {
+                let c = cmd(0x00, 0x20, 0x00, pin_def.reference, &pin.to_bcd(), None)?;
+                self.card
+                    .send("VERIFY", &c, Sensitivity::SecretCommand)?
+                    .sw()
+            }
+        };
+        match Error::from_pin_status("VERIFY", sw) {
+            None => {
                 self.pins_ok.push(name.to_owned());
                 Ok(())
             }
-            StatusWord::VerifyFailed { tries: 0 } | StatusWord::AuthMethodBlocked => {
-                Err(Error::PinBlocked)
-            }
-            StatusWord::VerifyFailed { tries } => Err(Error::WrongPin { tries }),
-            sw => Err(Error::from_card("VERIFY", sw)),
+            Some(e) => Err(e),
         }
+    }
+
+    /// An 8-byte card challenge (GET CHALLENGE).
+    pub(crate) fn challenge(&mut self) -> Result<[u8; 8]> {
+        let c = cmd(0x00, 0x84, 0x00, 0x00, &[], Some(8))?;
+        self.card
+            .command("GET CHALLENGE", &c, Sensitivity::Plain)?
+            .try_into()
+            .map_err(|_| Error::Malformed {
+                command: "GET CHALLENGE",
+                reason: "not 8 bytes".into(),
+            })
     }
 
     /// External authentication with `key` in the current DF, through the
@@ -390,23 +371,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .ok_or_else(|| Error::BadArgument(format!("no key {key}")))?;
         let id =
             k.id.ok_or_else(|| Error::BadArgument(format!("key {key} has no identifier")))?;
-        let challenge = cmd(0x00, 0x84, 0x00, 0x00, &[], Some(8))?;
-        let r1: [u8; 8] = self
-            .card
-            .command("GET CHALLENGE", &challenge, Sensitivity::Plain)?
-            .try_into()
-            .map_err(|_| Error::Malformed {
-                command: "GET CHALLENGE",
-                reason: "not 8 bytes".into(),
-            })?;
-        let r2: [u8; 8] = self
-            .card
-            .command("GET CHALLENGE", &challenge, Sensitivity::Plain)?
-            .try_into()
-            .map_err(|_| Error::Malformed {
-                command: "GET CHALLENGE",
-                reason: "not 8 bytes".into(),
-            })?;
+        let r1 = self.challenge()?;
+        let r2 = self.challenge()?;
         let auth = self.sm.auth_data(k.address, &facts.card_id, &r1, &r2)?;
         let data = [auth, r2].concat();
         let c = cmd(0x00, 0x82, 0x00, id, &data, None)?;

@@ -1,7 +1,5 @@
 //! PIN verify, change, reload and unblock (spec 02 §2.1).
 
-use sscard_apdu::StatusWord;
-
 use super::{cmd, Terminal};
 use crate::error::{Error, Result};
 use crate::pin::{PinPad, PinPrompt};
@@ -10,14 +8,6 @@ use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
 
 const HOLDER: &str = "holder";
-
-fn pin_status(command: &'static str, sw: StatusWord) -> Error {
-    match sw {
-        StatusWord::VerifyFailed { tries: 0 } | StatusWord::AuthMethodBlocked => Error::PinBlocked,
-        StatusWord::VerifyFailed { tries } => Error::WrongPin { tries },
-        sw => Error::from_card(command, sw),
-    }
-}
 
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// Verifies the cardholder PIN, typed on the pad.
@@ -52,10 +42,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let r = self
             .card
             .send("CHANGE PIN", &c, Sensitivity::SecretCommand)?;
-        if r.is_success() {
-            Ok(())
-        } else {
-            Err(pin_status("CHANGE PIN", r.sw()))
+        match Error::from_pin_status("CHANGE PIN", r.sw()) {
+            None => Ok(()),
+            Some(e) => Err(e),
         }
     }
 
@@ -69,15 +58,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .and_then(|p| p.unblock_key.clone())
             .and_then(|k| profile.key(&k).map(|k| k.address))
             .ok_or_else(|| Error::BadArgument("the holder PIN has no unblock key".into()))?;
-        let c = cmd(0x00, 0x84, 0x00, 0x00, &[], Some(8))?;
-        let challenge: [u8; 8] = self
-            .card
-            .command("GET CHALLENGE", &c, Sensitivity::Plain)?
-            .try_into()
-            .map_err(|_| Error::Malformed {
-                command: "GET CHALLENGE",
-                reason: "not 8 bytes".into(),
-            })?;
+        let challenge = self.challenge()?;
         Ok((key, facts.card_id, challenge))
     }
 

@@ -24,20 +24,7 @@ fn psam_err(e: Error) -> Error {
     }
 }
 
-fn cmd(cla: u8, ins: u8, p1: u8, p2: u8, data: &[u8], le: Option<usize>) -> Result<Command> {
-    let mut c = Command::new(cla, ins, p1, p2);
-    if !data.is_empty() {
-        c = c
-            .with_data(data.to_vec())
-            .map_err(|e| Error::BadArgument(e.to_string()))?;
-    }
-    if let Some(le) = le {
-        c = c
-            .with_le(le)
-            .map_err(|e| Error::BadArgument(e.to_string()))?;
-    }
-    Ok(c)
-}
+use crate::session::apdu as cmd;
 
 impl<T: Transport> PsamModule<T> {
     /// A PSAM whose SM4 keys are in DF `key_df` and whose terminal number

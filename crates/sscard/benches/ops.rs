@@ -49,17 +49,14 @@ fn terminal() -> T {
 }
 
 fn request() -> PurchaseRequest {
-    PurchaseRequest {
-        amount: 1,
-        currency: [0x01, 0x56],
-        country: [0x01, 0x56],
-        date: [0x26, 0x11, 0x23],
-        unpredictable_number: None,
-        today: sscard_crypto::pboc::YearMonth {
+    PurchaseRequest::cny(
+        1,
+        [0x26, 0x11, 0x23],
+        sscard_crypto::pboc::YearMonth {
             year: 2026,
             month: 11,
         },
-    }
+    )
 }
 
 fn bench(c: &mut Criterion) {

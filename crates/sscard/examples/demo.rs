@@ -140,17 +140,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let ca = load_ca_keys(&ca_dir.join("pboc-ca-keys.toml"))?;
     let p = t.purchase(
-        &PurchaseRequest {
-            amount: 1_200, // fen
-            currency: [0x01, 0x56],
-            country: [0x01, 0x56],
-            date: [0x26, 0x11, 0x23],
-            unpredictable_number: None,
-            today: sscard_crypto::pboc::YearMonth {
+        &PurchaseRequest::cny(
+            1_200,
+            [0x26, 0x11, 0x23],
+            sscard_crypto::pboc::YearMonth {
                 year: 2026,
                 month: 11,
             },
-        },
+        ),
         &ca,
     )?;
     step(

@@ -105,17 +105,14 @@ fn operations_through_pcscd() {
             .unwrap();
         assert_eq!(r.balance, 10_000 - 1_234);
         let ca = load_ca_keys(&root().join("fixtures/ca/pboc-ca-keys.toml")).unwrap();
-        let req = PurchaseRequest {
-            amount: 500,
-            currency: [0x01, 0x56],
-            country: [0x01, 0x56],
-            date: [0x26, 0x11, 0x23],
-            unpredictable_number: None,
-            today: sscard_crypto::pboc::YearMonth {
+        let req = PurchaseRequest::cny(
+            500,
+            [0x26, 0x11, 0x23],
+            sscard_crypto::pboc::YearMonth {
                 year: 2026,
                 month: 11,
             },
-        };
+        );
         assert_eq!(t.purchase(&req, &ca).unwrap().outcome, Outcome::Approved);
         assert_eq!(t.ecash().unwrap()[0], 9_500);
     }

@@ -8,6 +8,7 @@ use sscard_profile::Generation;
 
 use super::{cmd, Terminal};
 use crate::error::{Error, Result};
+use crate::ops::hsm::HsmAuth;
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
 use crate::transport::trace::Sensitivity;
@@ -109,6 +110,25 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// [`Error::NotGenuine`] when the answers differ.
     pub fn internal_auth(&mut self) -> Result<()> {
         let facts = self.facts_or_identify()?;
+        let (irk, answer) = self.internal_auth_answer()?;
+        let expected = self.sm.auth_data(
+            irk.key_address,
+            &facts.card_id,
+            &irk.process_factor,
+            &irk.source,
+        )?;
+        if answer != expected {
+            return Err(Error::NotGenuine {
+                step: "internal authentication (IRK): the card's answer differs from the security module's".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Two challenges and INTERNAL AUTHENTICATE with IRK in SSSE: what the
+    /// security module must compute (IRK's address, R1, R2) and the card's answer.
+    pub(crate) fn internal_auth_answer(&mut self) -> Result<(HsmAuth, [u8; 8])> {
+        let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
         self.select_df(&profile, super::SSSE)?;
         let irk = profile
@@ -126,14 +146,18 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         )?;
         let answer = self
             .card
-            .command("INTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?;
-        let expected = self.sm.auth_data(irk.address, &facts.card_id, &r1, &r2)?;
-        if answer != expected {
-            return Err(Error::NotGenuine {
-                step: "internal authentication (IRK): the card's answer differs from the security module's".into(),
-            });
-        }
-        Ok(())
+            .command("INTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?
+            .try_into()
+            .map_err(|_| Error::Malformed {
+                command: "INTERNAL AUTHENTICATE",
+                reason: "not 8 bytes".into(),
+            })?;
+        let auth = HsmAuth {
+            key_address: irk.address,
+            process_factor: r1,
+            source: r2,
+        };
+        Ok((auth, answer))
     }
 
     fn text(&mut self, name: &str, format: Format) -> Result<String> {

@@ -118,28 +118,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.facts = None;
         let facts = self.identify()?;
         let profile = facts.profile.clone();
-        let irk = profile
-            .key("IRK")
-            .ok_or_else(|| Error::BadArgument("no IRK".into()))?
-            .clone();
-        let r1 = self.challenge()?;
-        let r2 = self.challenge()?;
-        let c = cmd(
-            0x00,
-            0x88,
-            0x00,
-            irk.id.unwrap_or(0x08),
-            &[r1, r2].concat(),
-            Some(8),
-        )?;
-        let answer: [u8; 8] = self
-            .card
-            .command("INTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?
-            .try_into()
-            .map_err(|_| Error::Malformed {
-                command: "INTERNAL AUTHENTICATE",
-                reason: "not 8 bytes".into(),
-            })?;
+        let (internal, answer) = self.internal_auth_answer()?;
         // The key that guards EF06 decides whether an external step is needed.
         let ef06_key = profile.element("ssn").and_then(|(ef, _)| match &ef.read {
             AccessRule::Key(k) => profile.key(k).cloned(),
@@ -158,11 +137,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             historical_bytes: hex::encode_upper(historical_bytes(&self.card.transport().atr())),
             algorithm: facts.algorithm.id(),
             card_id: hex::encode_upper(facts.card_id),
-            internal: HsmAuth {
-                key_address: irk.address,
-                process_factor: r1,
-                source: r2,
-            },
+            internal,
             external,
             card_answer: answer,
             card_id_raw: facts.card_id,

@@ -95,6 +95,21 @@ pub struct PurchaseRequest {
     pub today: YearMonth,
 }
 
+impl PurchaseRequest {
+    /// A purchase in yuan (currency and country `0156`) on `date` (YYMMDD
+    /// BCD), certificates checked against `today`, a random unpredictable number.
+    pub fn cny(amount: u32, date: [u8; 3], today: YearMonth) -> Self {
+        Self {
+            amount,
+            currency: [0x01, 0x56],
+            country: [0x01, 0x56],
+            date,
+            unpredictable_number: None,
+            today,
+        }
+    }
+}
+
 /// What the card decided and what the terminal checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

@@ -1,12 +1,10 @@
-//! The main job, no reader needed: a simulated third-generation card and a
-//! PSAM, personalised from a fixture holder and the test keys; then what a
-//! hospital POS does: read the basic information, verify the PIN, check the
-//! card is genuine (SM4 internal authentication and SM2 PKI), a medical
-//! debit and a contactless purchase. Personal data is masked.
-//!
-//! `cargo run -p sscard --example demo`
+//! `demo`: the main job, no reader needed. A simulated third-generation
+//! card and a PSAM, personalised from a fixture holder and the test keys;
+//! then what a hospital POS does: read the basic information, verify the
+//! PIN, check the card is genuine (SM4 internal authentication and SM2
+//! PKI), a medical debit and a contactless purchase. Personal data masked.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -25,15 +23,32 @@ use sscard_profile::Generation;
 use sscard_sim::image::Hex;
 use sscard_sim::{Psam, Simulator, UserCard};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let profiles = Profiles::load_dir(&root.join("card-profiles"))?;
-    let masters = MasterKeys::load_file(root.join("fixtures/keys/test-masters.toml"))?;
-    let holder = Holder::load_file(root.join("fixtures/holders/zhang-san.toml"))?;
-    let ca_dir = root.join("fixtures/ca");
+use crate::args::{Cli, DemoArgs};
+use crate::error::{CliError, CliResult};
+
+/// `println!` that ignores a closed pipe.
+macro_rules! say {
+    ($($t:tt)*) => {
+        crate::cmd::out(&format!($($t)*))
+    };
+}
+
+/// Runs the demo.
+pub fn run(cli: &Cli, a: &DemoArgs) -> CliResult<()> {
+    demo(&cli.profiles, &a.fixtures).map_err(|e| CliError {
+        code: 1,
+        message: e.to_string(),
+    })
+}
+
+fn demo(profiles_dir: &Path, fixtures: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let profiles = Profiles::load_dir(profiles_dir)?;
+    let masters = MasterKeys::load_file(fixtures.join("keys/test-masters.toml"))?;
+    let holder = Holder::load_file(fixtures.join("holders/zhang-san.toml"))?;
+    let ca_dir = fixtures.join("ca");
     let read = |n: &str| std::fs::read_to_string(ca_dir.join(n));
 
-    println!("sscard demo: a simulated 3.0 card and PSAM, test keys only\n");
+    say!("sscard demo: a simulated 3.0 card and PSAM, test keys only\n");
     // Personalise the card image: data files, keys, PINs, the financial
     // application, an SM2 key pair with a certificate from the test CA.
     let profile = profiles
@@ -80,16 +95,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(e) = image.ecash.as_mut() {
         e.balance = 50_000; // fen
     }
-    println!(
+    say!(
         "personalised card {} for holder {} ({})",
         r.card.number,
         mask(&r.name),
         mask(&r.ssn)
     );
 
-    let psam_profile = Arc::new(sscard_profile::load_file(
-        root.join("card-profiles/psam.toml"),
-    )?);
+    let psam_profile = Arc::new(sscard_profile::load_file(profiles_dir.join("psam.toml"))?);
     let psam_image = sscard_sim::psam::psam_image(&psam_profile, &masters)?;
     let psam = PsamModule::new(
         SimTransport::new(Simulator::new(Psam::new(psam_profile), psam_image), "PSAM"),
@@ -102,14 +115,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut t = Terminal::new(card, psam, pad, profiles);
     let step = |name: &str, t: &mut Terminal<_, _, _>, detail: String| {
         let s = t.card.take_stats();
-        println!(
+        say!(
             "  {name:<28} {:>3} APDUs {:>5} bytes   {detail}",
             s.apdus,
             s.sent + s.received
         );
     };
 
-    println!("\nsteps (card APDUs; the PSAM's are not counted):");
+    say!("\nsteps (card APDUs; the PSAM's are not counted):");
     let info = t.read_basic_info()?;
     step("read basic information", &mut t, info.to_masked_line());
     t.verify_pin()?;
@@ -156,8 +169,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         format!("{:?}, ATC {}", p.outcome, p.atc),
     );
     for s in &p.steps {
-        println!("      fDDA: {s}");
+        say!("      fDDA: {s}");
     }
-    println!("\ndemo finished: every step succeeded");
+    say!("\ndemo finished: every step succeeded");
     Ok(())
 }

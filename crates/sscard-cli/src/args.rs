@@ -1,0 +1,233 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// sscard: read, check and personalise social security cards.
+#[derive(Debug, Parser)]
+#[command(name = "sscard", version, about, long_about = None)]
+pub struct Cli {
+    /// Card profiles directory.
+    #[arg(
+        long,
+        global = true,
+        default_value = "card-profiles",
+        env = "SSCARD_PROFILES"
+    )]
+    pub profiles: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the card is and who holds the keys.
+#[derive(Debug, Args, Clone)]
+pub struct CardArgs {
+    /// A PC/SC reader (name prefix or index).
+    #[arg(long, conflicts_with = "sim")]
+    pub reader: Option<String>,
+    /// A simulated card: its image file (changes are saved).
+    #[arg(long)]
+    pub sim: Option<PathBuf>,
+    /// Master keys for the software security module (tests only).
+    #[arg(long, env = "SSCARD_KEYS")]
+    pub keys: Option<PathBuf>,
+    /// A PSAM reader (name prefix or index).
+    #[arg(long, conflicts_with = "keys")]
+    pub psam: Option<String>,
+    /// Read PINs from standard input, one per line, instead of asking.
+    #[arg(long)]
+    pub pin_stdin: bool,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The main job: a simulated card and PSAM through every operation.
+    Demo(DemoArgs),
+    /// PC/SC readers, card present, ATR.
+    Readers,
+    /// ATR, generation, algorithm, applications, card identification code and number.
+    Info(CardArgs),
+    /// Read elements by name or by pFileAddr; personal data masked unless --reveal.
+    Read(ReadArgs),
+    /// Send raw APDUs (hex).
+    Apdu(ApduArgs),
+    /// Run a script of APDUs with expected status words.
+    Script(ScriptArgs),
+    /// PIN operations.
+    Pin(PinArgs),
+    /// Medical account balance.
+    Balance(CardArgs),
+    /// A medical debit.
+    Debit(DebitArgs),
+    /// A contactless qPBOC purchase with SM2 fDDA.
+    Pay(PayArgs),
+    /// The medical debit log and the electronic cash log.
+    Log(CardArgs),
+    /// Simulated cards.
+    #[command(subcommand)]
+    Sim(SimCommand),
+    /// Recorded traces.
+    #[command(subcommand)]
+    Trace(TraceCommand),
+    /// Card profiles.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Fixtures directory (keys, holders, CA).
+    #[arg(long, default_value = "fixtures")]
+    pub fixtures: PathBuf,
+}
+
+/// `read`.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// The card.
+    #[command(flatten)]
+    pub card: CardArgs,
+    /// Show personal data.
+    #[arg(long)]
+    pub reveal: bool,
+    /// Element names (`card_number`) or pFileAddr strings (`DF01EF0A|37|$`).
+    #[arg(required = true)]
+    pub what: Vec<String>,
+}
+
+/// `apdu`.
+#[derive(Debug, Args)]
+pub struct ApduArgs {
+    /// The card.
+    #[command(flatten)]
+    pub card: CardArgs,
+    /// APDUs in hex.
+    #[arg(required = true)]
+    pub apdus: Vec<String>,
+}
+
+/// `script`.
+#[derive(Debug, Args)]
+pub struct ScriptArgs {
+    /// The card.
+    #[command(flatten)]
+    pub card: CardArgs,
+    /// Script: one `APDU [expected SW]` per line, `#` comments.
+    pub file: PathBuf,
+}
+
+/// `pin`.
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// The card.
+    #[command(flatten)]
+    pub card: CardArgs,
+    /// verify, change, reload or unblock.
+    #[arg(value_parser = ["verify", "change", "reload", "unblock"])]
+    pub action: String,
+}
+
+/// `debit`.
+#[derive(Debug, Args)]
+pub struct DebitArgs {
+    /// The card.
+    #[command(flatten)]
+    pub card: CardArgs,
+    /// pPayInfo: `total|account+pooled|YYYYMMDDHHMMSS|`.
+    pub pay_info: String,
+}
+
+/// `pay`.
+#[derive(Debug, Args)]
+pub struct PayArgs {
+    /// The card.
+    #[command(flatten)]
+    pub card: CardArgs,
+    /// Amount in yuan, e.g. 12.00.
+    pub amount: String,
+    /// The terminal's CA key list.
+    #[arg(long, default_value = "fixtures/ca/pboc-ca-keys.toml")]
+    pub ca_keys: PathBuf,
+}
+
+/// `sim`.
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Create a personalised card image.
+    New {
+        /// Profile file.
+        #[arg(long)]
+        profile: PathBuf,
+        /// Cardholder file.
+        #[arg(long)]
+        holder: PathBuf,
+        /// Master keys.
+        #[arg(long)]
+        keys: PathBuf,
+        /// Test CA directory: personalise the financial application too.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        /// Opening balances in fen: medical account, electronic cash.
+        #[arg(long, default_value_t = 0)]
+        balance: u32,
+        /// The image file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Serve an image (and a PSAM) behind pcscd through vpcd.
+    Serve {
+        /// The image.
+        image: PathBuf,
+        /// Master keys for a PSAM in the second slot.
+        #[arg(long)]
+        psam_keys: Option<PathBuf>,
+    },
+    /// Show an image's state (masked).
+    Show {
+        /// The image.
+        image: PathBuf,
+        /// Show personal data.
+        #[arg(long)]
+        reveal: bool,
+    },
+}
+
+/// `trace`.
+#[derive(Debug, Subcommand)]
+pub enum TraceCommand {
+    /// Pretty-print a trace: each APDU decoded.
+    Show {
+        /// The trace file.
+        file: PathBuf,
+    },
+    /// Compare two traces command by command.
+    Diff {
+        /// The first trace.
+        a: PathBuf,
+        /// The second trace.
+        b: PathBuf,
+    },
+}
+
+/// `profile`.
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Check profiles; exit 1 on the first error.
+    Lint {
+        /// Profile files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Show a profile's applications, files and elements.
+    Show {
+        /// The profile.
+        file: PathBuf,
+    },
+}

@@ -1,0 +1,374 @@
+//! Commands on a card: readers, info, read, apdu, script, pin, balance,
+//! debit, pay, log.
+
+use serde_json::{json, Value};
+use sscard::ops::debit::PayInfo;
+use sscard::ops::file_addr::FileAddr;
+use sscard::ops::payment::{load_ca_keys, PurchaseRequest};
+use sscard::transport::trace::Sensitivity;
+use sscard_apdu::field::{Amount, Format};
+use sscard_apdu::{Command, Response};
+use sscard_profile::holder::mask;
+use sscard_profile::ElementFormat;
+
+use super::emit;
+use crate::args::{ApduArgs, CardArgs, Cli, DebitArgs, PayArgs, PinArgs, ReadArgs, ScriptArgs};
+use crate::context::{open, Term};
+use crate::error::{CliError, CliResult};
+
+fn fen(v: u32) -> String {
+    Amount::from_fen(v).to_string()
+}
+
+/// `readers`.
+pub fn readers(cli: &Cli) -> CliResult<()> {
+    let names = sscard::transport::pcsc::list_readers().map_err(CliError::card)?;
+    let mut rows = Vec::new();
+    for n in &names {
+        let atr = sscard::transport::pcsc::PcscTransport::connect(n)
+            .ok()
+            .map(|t| hex::encode_upper(sscard::transport::Transport::atr(&t)));
+        rows.push(json!({"reader": n, "card": atr.is_some(), "atr": atr}));
+    }
+    let text = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{}  {}",
+                r["reader"].as_str().unwrap_or(""),
+                r["atr"].as_str().unwrap_or("(no card)")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    emit(cli.json, json!({"readers": rows}), &text);
+    Ok(())
+}
+
+/// `info`.
+pub fn info(cli: &Cli, a: &CardArgs) -> CliResult<()> {
+    let mut t = open(a, &cli.profiles)?;
+    let facts = t.identify().map_err(CliError::card)?;
+    let number = t
+        .read_element("card_number")
+        .ok()
+        .and_then(|v| Format::An.decode(&v).ok())
+        .unwrap_or_default();
+    let mut apps = Vec::new();
+    for df in facts
+        .profile
+        .dfs
+        .iter()
+        .filter(|d| d.name.is_some() && !d.path.contains('/'))
+    {
+        let name = df.name.clone().unwrap_or_default();
+        let cmd = Command::new(0x00, 0xA4, 0x04, 0x00)
+            .with_data(name)
+            .map_err(CliError::input)?;
+        let present = t
+            .card
+            .send("SELECT", &cmd, Sensitivity::Plain)
+            .is_ok_and(|r| r.is_success());
+        apps.push(json!({"application": df.path, "present": present}));
+    }
+    let atr = hex::encode_upper(sscard::transport::Transport::atr(t.card.transport()));
+    let v = json!({
+        "atr": atr,
+        "generation": format!("{:?}", facts.generation),
+        "spec_version": facts.spec_version,
+        "algorithm": format!("{:?}", facts.algorithm),
+        "card_id": hex::encode_upper(facts.card_id),
+        "card_number": number,
+        "applications": apps,
+    });
+    let text = format!(
+        "ATR              {}\ngeneration       {:?} ({})\nalgorithm        {:?}\ncard id          {}\ncard number      {}\napplications     {}",
+        atr,
+        facts.generation,
+        facts.spec_version,
+        facts.algorithm,
+        hex::encode_upper(facts.card_id),
+        number,
+        apps.iter()
+            .map(|a| format!("{}{}", a["application"].as_str().unwrap_or(""), if a["present"].as_bool() == Some(true) { "" } else { " (absent)" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    emit(cli.json, v, &text);
+    Ok(())
+}
+
+/// One element's value as text, masked when personal and not revealed.
+fn element_text(t: &mut Term, name: &str, reveal: bool) -> CliResult<Value> {
+    let facts = t.facts_or_identify().map_err(CliError::card)?;
+    let (_, el) = facts
+        .profile
+        .element(name)
+        .ok_or_else(|| CliError::usage(format!("no element {name} in {}", facts.profile.file)))?;
+    let el = el.clone();
+    let raw = t.read_element(name).map_err(CliError::card)?;
+    let text = match el.format {
+        ElementFormat::Field(f) => f.decode(&raw).map_err(CliError::input)?,
+        ElementFormat::Btlv => hex::encode_upper(&raw),
+    };
+    let masked = el.personal && !reveal;
+    Ok(
+        json!({"name": name, "value": if masked { mask(&text) } else { text }, "personal": el.personal, "masked": masked}),
+    )
+}
+
+/// `read`.
+pub fn read(cli: &Cli, a: &ReadArgs) -> CliResult<()> {
+    let mut t = open(&a.card, &cli.profiles)?;
+    let mut values = Vec::new();
+    for w in &a.what {
+        if w.contains('|') {
+            let addr = FileAddr::parse(w).map_err(CliError::card)?;
+            let facts = t.facts_or_identify().map_err(CliError::card)?;
+            let personal = addr.files.iter().any(|f| {
+                facts.profile.ef_by_address(&f.name).is_some_and(|ef| {
+                    ef.personal
+                        || f.items
+                            .iter()
+                            .any(|i| ef.element(i.tag).is_some_and(|e| e.personal))
+                        || (f.items.is_empty() && ef.elements.iter().any(|e| e.personal))
+                })
+            });
+            let out = t.read_file_addr(&addr, 1).map_err(CliError::card)?;
+            let masked = personal && !a.reveal;
+            let shown = if masked { mask_file_addr(&out) } else { out };
+            values.push(json!({"name": w, "value": shown, "personal": personal, "masked": masked}));
+        } else {
+            values.push(element_text(&mut t, w, a.reveal)?);
+        }
+    }
+    let text = values
+        .iter()
+        .map(|v| {
+            format!(
+                "{:<20} {}",
+                v["name"].as_str().unwrap_or(""),
+                v["value"].as_str().unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    emit(cli.json, json!({"values": values}), &text);
+    Ok(())
+}
+
+/// Masks every value of a pFileAddr answer, keeping file names and separators.
+fn mask_file_addr(out: &str) -> String {
+    out.split('$')
+        .map(|file| {
+            let mut parts = file.split('|');
+            let name = parts.next().unwrap_or("");
+            let rest: Vec<String> = parts
+                .map(|v| v.split('^').map(mask).collect::<Vec<_>>().join("^"))
+                .collect();
+            if rest.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{name}|{}", rest.join("|"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("$")
+}
+
+fn send_hex(t: &mut Term, hex_text: &str) -> CliResult<Response> {
+    let cmd: Command = hex_text
+        .parse()
+        .map_err(|e: sscard_apdu::Error| CliError::usage(format!("{hex_text}: {e}")))?;
+    t.card
+        .send("APDU", &cmd, Sensitivity::Plain)
+        .map_err(CliError::card)
+}
+
+/// `apdu`.
+pub fn apdu(cli: &Cli, a: &ApduArgs) -> CliResult<()> {
+    let mut t = open(&a.card, &cli.profiles)?;
+    let mut rows = Vec::new();
+    for h in &a.apdus {
+        let r = send_hex(&mut t, h)?;
+        rows.push(json!({"command": h, "data": hex::encode_upper(r.data()), "sw": format!("{:04X}", r.sw().to_u16()), "meaning": r.sw().description()}));
+    }
+    let text = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "> {}\n< {} {} ({})",
+                r["command"].as_str().unwrap_or(""),
+                r["data"].as_str().unwrap_or(""),
+                r["sw"].as_str().unwrap_or(""),
+                r["meaning"].as_str().unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    emit(cli.json, json!({"responses": rows}), &text);
+    Ok(())
+}
+
+/// `script`: `APDU [SW]` per line; stops at the first mismatch (exit 1).
+pub fn script(cli: &Cli, a: &ScriptArgs) -> CliResult<()> {
+    let text = std::fs::read_to_string(&a.file)
+        .map_err(|e| CliError::usage(format!("{}: {e}", a.file.display())))?;
+    let mut t = open(&a.card, &cli.profiles)?;
+    let mut rows = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut parts = line.split_whitespace().collect::<Vec<_>>();
+        let expected = match parts.last() {
+            Some(sw) if parts.len() > 1 && sw.len() == 4 && u16::from_str_radix(sw, 16).is_ok() => {
+                parts.pop().map(str::to_uppercase)
+            }
+            _ => None,
+        };
+        let apdu = parts.concat();
+        let r = send_hex(&mut t, &apdu)?;
+        let sw = format!("{:04X}", r.sw().to_u16());
+        let ok = expected.as_ref().is_none_or(|e| *e == sw);
+        rows.push(
+            json!({"line": n + 1, "command": apdu, "sw": sw, "expected": expected, "ok": ok}),
+        );
+        if !ok {
+            emit(cli.json, json!({"steps": rows, "ok": false}), "");
+            return Err(CliError {
+                code: 1,
+                message: format!(
+                    "line {}: {apdu} answered {sw}, expected {}",
+                    n + 1,
+                    expected.unwrap_or_default()
+                ),
+            });
+        }
+        if !cli.json {
+            super::out(&format!("line {:>3}: {} -> {}", n + 1, apdu, sw));
+        }
+    }
+    if cli.json {
+        emit(true, json!({"steps": rows, "ok": true}), "");
+    }
+    Ok(())
+}
+
+/// `pin`.
+pub fn pin(cli: &Cli, a: &PinArgs) -> CliResult<()> {
+    let mut t = open(&a.card, &cli.profiles)?;
+    let r = match a.action.as_str() {
+        "verify" => t.verify_pin(),
+        "change" => t.change_pin(),
+        "reload" => t.reload_pin(),
+        _ => t.unblock_pin(),
+    };
+    r.map_err(CliError::card)?;
+    emit(
+        cli.json,
+        json!({"action": a.action, "ok": true}),
+        &format!("PIN {}: ok", a.action),
+    );
+    Ok(())
+}
+
+/// `balance`.
+pub fn balance(cli: &Cli, a: &CardArgs) -> CliResult<()> {
+    let mut t = open(a, &cli.profiles)?;
+    let b = t.balance().map_err(CliError::card)?;
+    emit(
+        cli.json,
+        json!({"balance_fen": b, "balance": fen(b)}),
+        &format!("medical account balance {}", fen(b)),
+    );
+    Ok(())
+}
+
+/// `debit`.
+pub fn debit(cli: &Cli, a: &DebitArgs) -> CliResult<()> {
+    let pay = PayInfo::parse(&a.pay_info).map_err(CliError::card)?;
+    let mut t = open(&a.card, &cli.profiles)?;
+    let r = t.medical_debit(&pay).map_err(CliError::card)?;
+    emit(
+        cli.json,
+        json!({"line": r.to_line(), "tac": r.tac, "terminal_txn_no": r.terminal_txn_no, "balance_fen": r.balance}),
+        &format!("{}\nbalance {}", r.to_line(), fen(r.balance)),
+    );
+    Ok(())
+}
+
+/// `pay`.
+pub fn pay(cli: &Cli, a: &PayArgs) -> CliResult<()> {
+    let amount: Amount = a
+        .amount
+        .parse()
+        .map_err(|e: sscard_apdu::Error| CliError::usage(e.to_string()))?;
+    let ca = load_ca_keys(&a.ca_keys).map_err(CliError::card)?;
+    let mut t = open(&a.card, &cli.profiles)?;
+    let req = PurchaseRequest::cny(
+        amount.fen(),
+        [0x26, 0x11, 0x23],
+        sscard_crypto::pboc::YearMonth {
+            year: 2026,
+            month: 11,
+        },
+    );
+    let p = t.purchase(&req, &ca).map_err(CliError::card)?;
+    let mut text = String::new();
+    for s in &p.steps {
+        text.push_str(&format!("  {s}\n"));
+    }
+    text.push_str(&format!(
+        "{:?}, ATC {}, available {}",
+        p.outcome,
+        p.atc,
+        p.available.map(fen).unwrap_or_default()
+    ));
+    emit(
+        cli.json,
+        json!({"outcome": format!("{:?}", p.outcome), "atc": p.atc, "cryptogram": hex::encode_upper(&p.cryptogram), "available_fen": p.available, "steps": p.steps}),
+        &text,
+    );
+    Ok(())
+}
+
+/// `log`.
+pub fn log(cli: &Cli, a: &CardArgs) -> CliResult<()> {
+    let mut t = open(a, &cli.profiles)?;
+    let debit = t
+        .read_file_addr(&FileAddr::parse("DF04EF07|$").map_err(CliError::card)?, 1)
+        .map_err(CliError::card)?;
+    let records: Vec<&str> = debit
+        .trim_start_matches("DF04EF07|")
+        .trim_end_matches('$')
+        .split('|')
+        .filter(|r| !r.is_empty())
+        .collect();
+    let ecash = t.ecash_log().unwrap_or_default();
+    let ecash_rows: Vec<Value> = ecash
+        .iter()
+        .map(|r| {
+            Value::Object(
+                r.iter()
+                    .map(|(t, v)| (format!("{t:X}"), Value::String(hex::encode_upper(v))))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut text = format!("medical debit log ({} records)\n", records.len());
+    for r in &records {
+        text.push_str(&format!(
+            "  {}\n",
+            r.trim_end_matches('^').replace('^', "  ")
+        ));
+    }
+    text.push_str(&format!("electronic cash log ({} records)", ecash.len()));
+    emit(
+        cli.json,
+        json!({"debit": records, "ecash": ecash_rows}),
+        &text,
+    );
+    Ok(())
+}

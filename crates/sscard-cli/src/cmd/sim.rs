@@ -1,0 +1,181 @@
+//! `sim new|serve|show`: simulated cards.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use serde_json::json;
+use sscard_profile::holder::{mask, Holder};
+use sscard_profile::keys::MasterKeys;
+use sscard_sim::image::CardImage;
+use sscard_sim::{perso, psam, vpcd, Psam, Simulator, UserCard};
+
+use super::emit;
+use crate::args::{Cli, SimCommand};
+use crate::error::{CliError, CliResult};
+
+/// Runs a sim command.
+pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
+    match c {
+        SimCommand::New {
+            profile,
+            holder,
+            keys,
+            ca,
+            balance,
+            out,
+        } => {
+            let p = sscard_profile::load_file(profile).map_err(CliError::input)?;
+            let h = Holder::load_file(holder).map_err(CliError::input)?;
+            let m = MasterKeys::load_file(keys).map_err(CliError::input)?;
+            let mut image = perso::personalise(&p, &h, &m).map_err(CliError::input)?;
+            if let Some(dir) = ca {
+                let issuer = perso::PaymentIssuer::from_dir(dir).map_err(CliError::input)?;
+                perso::personalise_payment(&mut image, &p, &h, &issuer).map_err(CliError::input)?;
+            }
+            for purse in image.purses.values_mut() {
+                purse.balance = *balance;
+            }
+            if let Some(e) = image.ecash.as_mut() {
+                e.balance = *balance;
+            }
+            image
+                .save(out)
+                .map_err(|e| CliError::usage(e.to_string()))?;
+            let r = h.record();
+            emit(
+                cli.json,
+                json!({"image": out, "profile": p.file, "card_number": r.card.number, "holder": mask(&r.name), "ssn": mask(&r.ssn)}),
+                &format!(
+                    "{}: {} card {} for {} ({})",
+                    out.display(),
+                    p.file,
+                    r.card.number,
+                    mask(&r.name),
+                    mask(&r.ssn)
+                ),
+            );
+            Ok(())
+        }
+        SimCommand::Show { image, reveal } => {
+            let img = CardImage::load(image).map_err(|e| CliError::usage(e.to_string()))?;
+            let p = sscard_profile::load_file(cli.profiles.join(&img.profile))
+                .map_err(CliError::input)?;
+            let mut holder = Vec::new();
+            for (ef, el) in p
+                .efs
+                .iter()
+                .flat_map(|ef| ef.elements.iter().map(move |e| (ef, e)))
+            {
+                let Some(rec) = img.records.get(&ef.path).and_then(|r| r.get(&el.record)) else {
+                    continue;
+                };
+                let value = match el.format {
+                    sscard_profile::ElementFormat::Field(f) => rec
+                        .0
+                        .get(2..)
+                        .and_then(|v| f.decode(v).ok())
+                        .unwrap_or_default(),
+                    sscard_profile::ElementFormat::Btlv => "(b-tlv)".into(),
+                };
+                let shown = if el.personal && !reveal {
+                    mask(&value)
+                } else {
+                    value
+                };
+                holder.push(json!({"element": el.name, "value": shown}));
+            }
+            let purses: Vec<_> = img
+                .purses
+                .iter()
+                .map(|(k, v)| json!({"file": k, "balance_fen": v.balance, "counter": v.counter}))
+                .collect();
+            let pins: Vec<_> = img
+                .pins
+                .iter()
+                .map(|(k, v)| json!({"pin": k, "tries_left": v.tries_left}))
+                .collect();
+            let mut text = format!("{} ({:?})\n", img.profile, img.lifecycle);
+            for h in &holder {
+                text.push_str(&format!(
+                    "  {:<20} {}\n",
+                    h["element"].as_str().unwrap_or(""),
+                    h["value"].as_str().unwrap_or("")
+                ));
+            }
+            for pu in &purses {
+                text.push_str(&format!(
+                    "  purse {} balance {} counter {}\n",
+                    pu["file"].as_str().unwrap_or(""),
+                    pu["balance_fen"],
+                    pu["counter"]
+                ));
+            }
+            for pi in &pins {
+                text.push_str(&format!(
+                    "  PIN {} tries left {}\n",
+                    pi["pin"].as_str().unwrap_or(""),
+                    pi["tries_left"]
+                ));
+            }
+            if let Some(e) = &img.ecash {
+                text.push_str(&format!(
+                    "  e-cash balance {} ATC {} log {}\n",
+                    e.balance,
+                    e.atc,
+                    e.log.len()
+                ));
+            }
+            emit(
+                cli.json,
+                json!({"profile": img.profile, "lifecycle": format!("{:?}", img.lifecycle), "elements": holder, "purses": purses, "pins": pins,
+                       "ecash": img.ecash.as_ref().map(|e| json!({"balance_fen": e.balance, "atc": e.atc, "log": e.log.len()}))}),
+                text.trim_end(),
+            );
+            Ok(())
+        }
+        SimCommand::Serve { image, psam_keys } => {
+            let img = CardImage::load(image).map_err(|e| CliError::usage(e.to_string()))?;
+            let p = Arc::new(
+                sscard_profile::load_file(cli.profiles.join(&img.profile))
+                    .map_err(CliError::input)?,
+            );
+            let stop = Arc::new(AtomicBool::new(false));
+            let psam_thread = match psam_keys {
+                Some(k) => {
+                    let masters = MasterKeys::load_file(k).map_err(CliError::input)?;
+                    let pp = Arc::new(
+                        sscard_profile::load_file(cli.profiles.join("psam.toml"))
+                            .map_err(CliError::input)?,
+                    );
+                    let pimg = psam::psam_image(&pp, &masters).map_err(CliError::input)?;
+                    let s = stop.clone();
+                    Some(std::thread::spawn(move || {
+                        vpcd::serve(
+                            &mut Simulator::new(Psam::new(pp), pimg),
+                            "127.0.0.1",
+                            vpcd::PORT_SLOT_1,
+                            &s,
+                        )
+                    }))
+                }
+                None => None,
+            };
+            eprintln!(
+                "serving {} in Virtual PCD 00 00{}",
+                image.display(),
+                if psam_thread.is_some() {
+                    ", a PSAM in Virtual PCD 00 01"
+                } else {
+                    ""
+                }
+            );
+            let mut card = Simulator::new(UserCard::new(p), img).with_store(image);
+            vpcd::serve(&mut card, "127.0.0.1", vpcd::PORT_SLOT_0, &stop)
+                .map_err(|e| CliError::usage(e.to_string()))?;
+            if let Some(t) = psam_thread {
+                let _ = t.join();
+            }
+            Ok(())
+        }
+    }
+}

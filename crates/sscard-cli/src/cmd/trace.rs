@@ -1,0 +1,109 @@
+//! `trace show|diff`: recorded sessions, decoded.
+
+use serde_json::json;
+use sscard::transport::trace::Trace;
+use sscard_apdu::tlv::Tlv;
+use sscard_apdu::{Command, Response};
+
+use super::emit;
+use crate::args::{Cli, TraceCommand};
+use crate::error::{CliError, CliResult};
+
+fn load(path: &std::path::Path) -> CliResult<Trace> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    Trace::from_json(&text).map_err(CliError::input)
+}
+
+/// Runs a trace command.
+pub fn run(cli: &Cli, c: &TraceCommand) -> CliResult<()> {
+    match c {
+        TraceCommand::Show { file } => {
+            let t = load(file)?;
+            let mut text = format!(
+                "{}: {} APDUs, {} bytes sent, {} received\n",
+                t.operation, t.stats.apdus, t.stats.sent, t.stats.received
+            );
+            let mut rows = Vec::new();
+            for e in &t.exchanges {
+                let cmd = e.command.parse::<Command>().ok();
+                let rsp = e.response.parse::<Response>().ok();
+                let sw = rsp.as_ref().map(|r| r.sw().to_string()).unwrap_or_default();
+                text.push_str(&format!(
+                    ">>> {:<22} {}\n<<< {}\n",
+                    e.name,
+                    cmd.map(|c| c.to_string())
+                        .unwrap_or_else(|| e.command.clone()),
+                    sw
+                ));
+                if let Some(r) = &rsp {
+                    if let Ok(tlvs) = Tlv::parse_all(r.data()) {
+                        if tlvs.iter().any(|t| !t.children().is_empty()) {
+                            for t in &tlvs {
+                                for line in t.to_string().lines() {
+                                    text.push_str(&format!("      {line}\n"));
+                                }
+                            }
+                        }
+                    }
+                }
+                rows.push(json!({"name": e.name, "command": e.command, "response": e.response, "status": sw}));
+            }
+            emit(
+                cli.json,
+                json!({"operation": t.operation, "stats": t.stats, "exchanges": rows}),
+                text.trim_end(),
+            );
+            Ok(())
+        }
+        TraceCommand::Diff { a, b } => {
+            let (ta, tb) = (load(a)?, load(b)?);
+            let mut diffs = Vec::new();
+            for i in 0..ta.exchanges.len().max(tb.exchanges.len()) {
+                let (x, y) = (ta.exchanges.get(i), tb.exchanges.get(i));
+                let same = match (x, y) {
+                    (Some(x), Some(y)) => {
+                        x.name == y.name && x.command == y.command && x.response == y.response
+                    }
+                    _ => false,
+                };
+                if !same {
+                    diffs.push(json!({
+                        "index": i,
+                        "a": x.map(|e| format!("{} {} -> {}", e.name, e.command, e.response)),
+                        "b": y.map(|e| format!("{} {} -> {}", e.name, e.command, e.response)),
+                    }));
+                }
+            }
+            let text = if diffs.is_empty() {
+                "traces are identical".to_owned()
+            } else {
+                diffs
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "#{}\n  - {}\n  + {}",
+                            d["index"],
+                            d["a"].as_str().unwrap_or("(none)"),
+                            d["b"].as_str().unwrap_or("(none)")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            emit(
+                cli.json,
+                json!({"identical": diffs.is_empty(), "differences": diffs}),
+                &text,
+            );
+            if diffs.is_empty() {
+                Ok(())
+            } else {
+                Err(CliError {
+                    code: 1,
+                    message: format!("{} exchanges differ", diffs.len()),
+                })
+            }
+        }
+    }
+}

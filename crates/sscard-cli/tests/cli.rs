@@ -1,0 +1,224 @@
+//! CLI cases from files (`tests/cmd/*.toml`, expected output beside them;
+//! `TRYCMD=overwrite` refreshes), run against the simulator; and the
+//! commands that change a card, run on copies of the fixture images.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+#[test]
+fn cases_from_files() {
+    trycmd::TestCases::new()
+        .env(
+            "SSCARD_PROFILES",
+            root().join("card-profiles").display().to_string(),
+        )
+        .env(
+            "SSCARD_KEYS",
+            root()
+                .join("fixtures/keys/test-masters.toml")
+                .display()
+                .to_string(),
+        )
+        .case("tests/cmd/*.toml");
+}
+
+fn sscard(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sscard"))
+        .args(args)
+        .current_dir(root())
+        .env(
+            "SSCARD_KEYS",
+            root().join("fixtures/keys/test-masters.toml"),
+        )
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn copy_image(dir: &Path, name: &str) -> String {
+    let p = dir.join(name);
+    std::fs::copy(root().join("fixtures/cards").join(name), &p).unwrap();
+    p.display().to_string()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn debit_pay_pin_and_log_change_the_card() {
+    let tmp = tempfile_dir();
+    let dir = tmp.path().to_path_buf();
+    let img = copy_image(&dir, "zhang-san-3.0.json");
+    let o = sscard(
+        &[
+            "debit",
+            "--sim",
+            &img,
+            "--pin-stdin",
+            "25.80|20.00|20261123101530|",
+        ],
+        "123456\n",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("balance 74.20"));
+    let o = sscard(
+        &["--json", "balance", "--sim", &img, "--pin-stdin"],
+        "123456\n",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["balance_fen"], 7420);
+    let o = sscard(&["--json", "pay", "--sim", &img, "12.00"], "");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["outcome"], "Approved");
+    assert_eq!(v["steps"].as_array().unwrap().len(), 5);
+    let o = sscard(&["--json", "log", "--sim", &img, "--pin-stdin"], "123456\n");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["debit"].as_array().unwrap().len(), 1);
+    assert_eq!(v["ecash"].as_array().unwrap().len(), 1);
+    // Wrong PIN: exit 1 with the tries left and the reader-interface code.
+    let o = sscard(&["pin", "verify", "--sim", &img, "--pin-stdin"], "000000\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("wrong PIN, 2 tries left (code -51)"),
+        "{}",
+        text(&o)
+    );
+    let o = sscard(&["pin", "verify", "--sim", &img, "--pin-stdin"], "123456\n");
+    assert!(o.status.success());
+    // Bad pPayInfo is a usage error: exit 2, nothing changed.
+    let o = sscard(
+        &[
+            "debit",
+            "--sim",
+            &img,
+            "--pin-stdin",
+            "1.00|2.00|20261123101530|",
+        ],
+        "123456\n",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    // A script with expected status words stops at the first mismatch.
+    let script = dir.join("s.txt");
+    std::fs::write(&script, "# select SSSE\n00A404000F7378312E73682EC9E7BBE1B1A3D5CF 9000\n00A4020002EF05 9000\n00B2070400 9000\n00B2990400 9000\n").unwrap();
+    let o = sscard(&["script", "--sim", &img, script.to_str().unwrap()], "");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("line 5: 00B2990400 answered 6A83, expected 9000"),
+        "{}",
+        text(&o)
+    );
+}
+
+fn tempfile_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// No output of any command, in any mode but `--reveal`, holds a fixture
+/// holder's SSN, name or birth date.
+#[test]
+fn no_personal_data_without_reveal() {
+    let tmp = tempfile_dir();
+    let dir = tmp.path().to_path_buf();
+    let img = copy_image(&dir, "zhang-san-3.0.json");
+    let runs: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["demo"], ""),
+        (vec!["--json", "demo"], ""),
+        (vec!["info", "--sim", &img], ""),
+        (vec!["--json", "info", "--sim", &img], ""),
+        (
+            vec![
+                "read",
+                "--sim",
+                &img,
+                "--pin-stdin",
+                "ssn",
+                "name",
+                "birth_date",
+                "SSSEEF06|08|09|0D|$",
+                "DF01EF05|21|$",
+            ],
+            "123456\n",
+        ),
+        (
+            vec![
+                "--json",
+                "read",
+                "--sim",
+                &img,
+                "--pin-stdin",
+                "ssn",
+                "name",
+                "birth_date",
+            ],
+            "123456\n",
+        ),
+        (vec!["sim", "show", &img], ""),
+        (vec!["--json", "sim", "show", &img], ""),
+        (
+            vec!["trace", "show", "fixtures/traces/read-basic-info.json"],
+            "",
+        ),
+        (
+            vec![
+                "--json",
+                "trace",
+                "show",
+                "fixtures/traces/qpboc-purchase.json",
+            ],
+            "",
+        ),
+    ];
+    let h = sscard_profile_holder();
+    let forbidden = [h.0.clone(), h.1.clone(), h.2.clone()];
+    for (args, stdin) in &runs {
+        let o = sscard(args, stdin);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        let t = text(&o);
+        for f in &forbidden {
+            assert!(!t.contains(f.as_str()), "{args:?} printed {f}:\n{t}");
+        }
+    }
+    // With --reveal they are there: the check above can fail.
+    let o = sscard(&["read", "--sim", &img, "--reveal", "ssn", "name"], "");
+    assert!(
+        text(&o).contains(&h.0) && text(&o).contains(&h.1),
+        "{}",
+        text(&o)
+    );
+}
+
+/// SSN, name, birth date of the fixture holder.
+fn sscard_profile_holder() -> (String, String, String) {
+    let t = std::fs::read_to_string(root().join("fixtures/holders/zhang-san.toml")).unwrap();
+    let get = |k: &str| {
+        t.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k} = \"")))
+            .map(|v| v.trim_end_matches('"').to_owned())
+            .unwrap()
+    };
+    (get("ssn"), get("name"), get("birth_date"))
+}

@@ -69,6 +69,9 @@ pub enum Command {
     Pay(PayArgs),
     /// The medical debit log and the electronic cash log.
     Log(CardArgs),
+    /// Personalise a card from a profile and a cardholder, with a journal.
+    #[command(subcommand)]
+    Perso(PersoCommand),
     /// Simulated cards.
     #[command(subcommand)]
     Sim(SimCommand),
@@ -157,6 +160,51 @@ pub struct PayArgs {
     pub ca_keys: PathBuf,
 }
 
+/// What to personalise with.
+#[derive(Debug, Args)]
+pub struct PersoArgs {
+    /// The card profile.
+    #[arg(long)]
+    pub profile: PathBuf,
+    /// The cardholder.
+    #[arg(long)]
+    pub holder: PathBuf,
+    /// CA directory (issuer.pem, issuer.key.pem) for the PKI certificate.
+    #[arg(long)]
+    pub ca: Option<PathBuf>,
+}
+
+/// `perso`.
+#[derive(Debug, Subcommand)]
+pub enum PersoCommand {
+    /// Print the plan (personal data masked).
+    Plan(PersoArgs),
+    /// Run the plan with a journal; `--resume` continues a stopped run.
+    Run {
+        /// What to personalise with.
+        #[command(flatten)]
+        perso: PersoArgs,
+        /// The card.
+        #[command(flatten)]
+        card: CardArgs,
+        /// The journal (default: next to the image, or in the current directory).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Continue from the journal.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Read everything back and compare with the plan.
+    Verify {
+        /// What was personalised.
+        #[command(flatten)]
+        perso: PersoArgs,
+        /// The card.
+        #[command(flatten)]
+        card: CardArgs,
+    },
+}
+
 /// `sim`.
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
@@ -177,6 +225,9 @@ pub enum SimCommand {
         /// Opening balances in fen: medical account, electronic cash.
         #[arg(long, default_value_t = 0)]
         balance: u32,
+        /// A blank card (keys and PINs only) for `perso run`.
+        #[arg(long)]
+        blank: bool,
         /// The image file to write.
         #[arg(long)]
         out: PathBuf,

@@ -222,3 +222,59 @@ fn sscard_profile_holder() -> (String, String, String) {
     };
     (get("ssn"), get("name"), get("birth_date"))
 }
+
+#[test]
+fn perso_run_verify_and_resume() {
+    let tmp = tempfile_dir();
+    let img = tmp.path().join("blank.json");
+    let img_s = img.display().to_string();
+    let base = [
+        "--profile",
+        "card-profiles/ssc-3.0.toml",
+        "--holder",
+        "fixtures/holders/zhang-san.toml",
+        "--ca",
+        "fixtures/ca",
+    ];
+    let o = sscard(
+        &[
+            "sim",
+            "new",
+            "--blank",
+            "--profile",
+            "card-profiles/ssc-3.0.toml",
+            "--holder",
+            "fixtures/holders/zhang-san.toml",
+            "--keys",
+            "fixtures/keys/test-masters.toml",
+            "--out",
+            &img_s,
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    // Before personalisation the card does not verify: exit 1.
+    let mut verify: Vec<&str> = vec!["perso", "verify"];
+    verify.extend(base);
+    verify.extend(["--sim", &img_s, "--pin-stdin"]);
+    let o = sscard(&verify, "123456\n");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let mut run: Vec<&str> = vec!["--json", "perso", "run"];
+    run.extend(base);
+    run.extend(["--sim", &img_s]);
+    let o = sscard(&run, "");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["ran"].as_u64(), v["steps"].as_u64()),
+        (Some(40), Some(40)),
+        "{}",
+        text(&o)
+    );
+    let o = sscard(&verify, "123456\n");
+    assert!(o.status.success(), "{}", text(&o));
+    // A second run without --resume is refused; with it nothing is left to do.
+    assert_eq!(sscard(&run, "").status.code(), Some(2));
+    run.push("--resume");
+    let v: serde_json::Value = serde_json::from_slice(&sscard(&run, "").stdout).unwrap();
+    assert_eq!(v["ran"].as_u64(), Some(0));
+}

@@ -59,22 +59,27 @@ pub fn element_record(element: &Element, text: &str) -> Result<Vec<u8>> {
     }
 }
 
-/// A personalised, issued card image.
+/// A blank card as it leaves pre-personalisation: keys (diversified for
+/// `card_id`), PINs at their defaults, purses and electronic cash at their
+/// opening values, no data, life cycle `personalising`. `sscard perso run`
+/// writes the data through APDUs and ends personalisation.
 ///
 /// # Errors
-/// [`Error::Perso`] for a value that does not fit, or a missing master key.
-pub fn personalise(profile: &Profile, holder: &Holder, masters: &MasterKeys) -> Result<CardImage> {
-    let card_id = holder.card_id();
+/// [`Error::Perso`] for a missing master key.
+pub fn blank(profile: &Profile, card_id: [u8; 16], masters: &MasterKeys) -> Result<CardImage> {
     let mut image = CardImage::new(&profile.file, card_id);
+    load_keys_pins_purses(&mut image, profile, masters, None)?;
+    Ok(image)
+}
+
+fn load_keys_pins_purses(
+    image: &mut CardImage,
+    profile: &Profile,
+    masters: &MasterKeys,
+    holder_pin: Option<&str>,
+) -> Result<()> {
+    let card_id = image.card_id();
     for ef in &profile.efs {
-        for element in &ef.elements {
-            let text = element_value(profile, holder, element);
-            let rec = element_record(element, &text)?;
-            let records = image.records.entry(ef.path.clone()).or_default();
-            for n in 0..element.occurrences {
-                records.insert(element.record + n, Hex(rec.clone()));
-            }
-        }
         if let Some(p) = &ef.purse {
             image.purses.insert(
                 ef.path.clone(),
@@ -102,8 +107,8 @@ pub fn personalise(profile: &Profile, holder: &Holder, masters: &MasterKeys) -> 
         );
     }
     for pin in &profile.pins {
-        let value = match (pin.name.as_str(), &holder.record().pin) {
-            ("holder" | "pki_user", Some(p)) => p.clone(),
+        let value = match (pin.name.as_str(), holder_pin) {
+            ("holder" | "pki_user", Some(p)) => p.to_owned(),
             _ => pin.default.clone().unwrap_or_else(|| "888888".into()),
         };
         image.pins.insert(
@@ -121,6 +126,26 @@ pub fn personalise(profile: &Profile, holder: &Holder, masters: &MasterKeys) -> 
             log: Vec::new(),
         });
     }
+    Ok(())
+}
+
+/// A personalised, issued card image.
+///
+/// # Errors
+/// [`Error::Perso`] for a value that does not fit, or a missing master key.
+pub fn personalise(profile: &Profile, holder: &Holder, masters: &MasterKeys) -> Result<CardImage> {
+    let mut image = CardImage::new(&profile.file, holder.card_id());
+    for ef in &profile.efs {
+        for element in &ef.elements {
+            let text = element_value(profile, holder, element);
+            let rec = element_record(element, &text)?;
+            let records = image.records.entry(ef.path.clone()).or_default();
+            for n in 0..element.occurrences {
+                records.insert(element.record + n, Hex(rec.clone()));
+            }
+        }
+    }
+    load_keys_pins_purses(&mut image, profile, masters, holder.record().pin.as_deref())?;
     image.lifecycle = Lifecycle::Issued;
     Ok(image)
 }

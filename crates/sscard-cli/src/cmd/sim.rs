@@ -22,12 +22,17 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
             keys,
             ca,
             balance,
+            blank,
             out,
         } => {
             let p = sscard_profile::load_file(profile).map_err(CliError::input)?;
             let h = Holder::load_file(holder).map_err(CliError::input)?;
             let m = MasterKeys::load_file(keys).map_err(CliError::input)?;
-            let mut image = perso::personalise(&p, &h, &m).map_err(CliError::input)?;
+            let mut image = if *blank {
+                perso::blank(&p, h.card_id(), &m).map_err(CliError::input)?
+            } else {
+                perso::personalise(&p, &h, &m).map_err(CliError::input)?
+            };
             if let Some(dir) = ca {
                 let issuer = perso::PaymentIssuer::from_dir(dir).map_err(CliError::input)?;
                 perso::personalise_payment(&mut image, &p, &h, &issuer).map_err(CliError::input)?;

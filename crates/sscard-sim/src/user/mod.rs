@@ -110,6 +110,21 @@ impl UserCard {
     }
 }
 
+impl UserCard {
+    /// END PERSONALISATION `80 E6 00 00` [design]: the card becomes issued
+    /// and its access rules apply from now on. Idempotent, so that a
+    /// personalisation run torn after it can be resumed.
+    fn end_personalisation(tx: &mut Tx<'_>, cmd: &Command) -> Response {
+        if cmd.p1 != 0 || cmd.p2 != 0 {
+            return sw(StatusWord::WrongP1P2);
+        }
+        if tx.image().lifecycle == Lifecycle::Personalising {
+            tx.edit().lifecycle = Lifecycle::Issued;
+        }
+        Response::ok(Vec::new())
+    }
+}
+
 impl Applet for UserCard {
     fn atr(&self) -> Vec<u8> {
         self.profile.card.atr()
@@ -145,6 +160,7 @@ impl Applet for UserCard {
             (0x80, 0xA8) => self.gpo(tx, cmd),
             (0x80, 0xCA) => self.get_data(tx.image(), cmd),
             (0x04, 0xDA) => self.put_data(tx, cmd),
+            (0x80, 0xE6) => Self::end_personalisation(tx, cmd),
             (0x00 | 0x04 | 0x80 | 0x84, _) => sw(StatusWord::InsNotSupported),
             _ => sw(StatusWord::ClaNotSupported),
         }

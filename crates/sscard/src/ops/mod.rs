@@ -8,6 +8,7 @@ pub mod file_addr;
 pub mod genuine;
 pub mod hsm;
 pub mod payment;
+pub mod perso;
 pub mod pin;
 
 use std::path::Path;

@@ -1,0 +1,116 @@
+//! `perso plan|run|verify`: personalisation through APDUs with a journal.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+use sscard::ops::genuine::Trust;
+use sscard::ops::perso::{plan, CertIssuer};
+use sscard_crypto::x509::Certificate;
+use sscard_profile::holder::Holder;
+
+use super::emit;
+use crate::args::{Cli, PersoArgs, PersoCommand};
+use crate::context::open;
+use crate::error::{CliError, CliResult};
+
+fn load(a: &PersoArgs) -> CliResult<(sscard_profile::Profile, Holder)> {
+    Ok((
+        sscard_profile::load_file(&a.profile).map_err(CliError::input)?,
+        Holder::load_file(&a.holder).map_err(CliError::input)?,
+    ))
+}
+
+/// Runs a perso command.
+pub fn run(cli: &Cli, c: &PersoCommand) -> CliResult<()> {
+    match c {
+        PersoCommand::Plan(a) => {
+            let (p, h) = load(a)?;
+            let steps = plan(&p, &h).map_err(CliError::card)?;
+            let lines: Vec<String> = steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("{:>3} {}", i + 1, s.describe()))
+                .collect();
+            emit(cli.json, json!({"steps": lines}), &lines.join("\n"));
+            Ok(())
+        }
+        PersoCommand::Run {
+            perso,
+            card,
+            journal,
+            resume,
+        } => {
+            let (p, h) = load(perso)?;
+            let steps = plan(&p, &h).map_err(CliError::card)?;
+            let journal = journal.clone().unwrap_or_else(|| match &card.sim {
+                Some(img) => img.with_extension("journal.json"),
+                None => PathBuf::from(format!(
+                    "perso-{}.journal.json",
+                    hex::encode_upper(h.card_id())
+                )),
+            });
+            if journal.exists() && !resume {
+                return Err(CliError::usage(format!("{} exists: continue that run with --resume (it does nothing when the run finished)", journal.display())));
+            }
+            let ca = perso
+                .ca
+                .as_ref()
+                .map(|d| CertIssuer::from_dir(d))
+                .transpose()
+                .map_err(CliError::card)?;
+            let mut t = open(card, &cli.profiles)?;
+            let ran = t
+                .personalise(&p, &h, &steps, &journal, ca.as_ref())
+                .map_err(CliError::card)?;
+            emit(
+                cli.json,
+                json!({"steps": steps.len(), "ran": ran, "journal": journal}),
+                &format!(
+                    "personalised: {ran} of {} steps run now (journal {})",
+                    steps.len(),
+                    journal.display()
+                ),
+            );
+            Ok(())
+        }
+        PersoCommand::Verify { perso, card } => {
+            let (p, h) = load(perso)?;
+            let trust = match &perso.ca {
+                Some(d) => {
+                    let read = |n: &str| {
+                        std::fs::read_to_string(d.join(n))
+                            .map_err(|e| CliError::usage(e.to_string()))
+                    };
+                    Some(Trust {
+                        root: Certificate::from_pem(&read("root.pem")?).map_err(CliError::input)?,
+                        intermediates: vec![
+                            Certificate::from_pem(&read("issuer.pem")?).map_err(CliError::input)?
+                        ],
+                    })
+                }
+                None => None,
+            };
+            let mut t = open(card, &cli.profiles)?;
+            let bad = t
+                .verify_personalisation(&p, &h, trust.as_ref())
+                .map_err(CliError::card)?;
+            emit(
+                cli.json,
+                json!({"ok": bad.is_empty(), "mismatches": bad}),
+                &if bad.is_empty() {
+                    "card verifies equal to the plan".to_owned()
+                } else {
+                    bad.join("\n")
+                },
+            );
+            if bad.is_empty() {
+                Ok(())
+            } else {
+                Err(CliError {
+                    code: 1,
+                    message: format!("{} mismatches", bad.len()),
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,495 @@
+//! Personalisation of a blank card through APDUs, with a journal so that a
+//! run stopped half-way (card pulled, power lost, Ctrl-C) resumes where it
+//! stopped. Every step is self-contained (it selects its own file), and
+//! re-running a step whose effect was committed but not journalled gives
+//! the same card: record writes are idempotent, the key pair step is
+//! followed by the certificate step that certifies whatever key is on the
+//! card, and END PERSONALISATION is idempotent on the card.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+use sscard_crypto::x509::{self, CertKind, CertSpec, Certificate};
+use sscard_crypto::{KeyPair, PublicKey};
+use sscard_profile::holder::Holder;
+use sscard_profile::Profile;
+
+use super::{cmd, Terminal};
+use crate::error::{Error, Result};
+use crate::pin::PinPad;
+use crate::security::SecurityModule;
+use crate::transport::trace::Sensitivity;
+use crate::transport::Transport;
+
+/// What a step does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepKind {
+    /// UPDATE RECORD `record` of EF `fid` in DF `df` with `data`.
+    Record {
+        /// DF path.
+        df: String,
+        /// EF FID.
+        fid: u16,
+        /// Record number.
+        record: u8,
+        /// `tag len value`.
+        data: Vec<u8>,
+        /// Personal data (masked in the plan).
+        personal: bool,
+    },
+    /// CHANGE PIN from the profile's default to the holder's PIN.
+    HolderPin {
+        /// The default.
+        from: String,
+        /// The holder's.
+        to: String,
+    },
+    /// GENERATE KEY PAIR in DF `df` (administrator PIN first).
+    GenerateKey {
+        /// The PKI ADF.
+        df: String,
+    },
+    /// Certify the card's public key and write the certificate to EF `fid`.
+    Certificate {
+        /// The PKI ADF.
+        df: String,
+        /// Certificate EF.
+        fid: u16,
+    },
+    /// END PERSONALISATION.
+    End,
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// A name for the plan and the journal (`SSSE/EF05 #7`).
+    pub name: String,
+    /// What it does.
+    pub kind: StepKind,
+}
+
+impl Step {
+    /// One line of the plan, personal data and PINs masked.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            StepKind::Record {
+                data,
+                personal,
+                record,
+                ..
+            } => {
+                let shown = if *personal {
+                    format!(
+                        "{:02X} {:02X} [{} personal bytes]",
+                        data.first().copied().unwrap_or(0),
+                        data.get(1).copied().unwrap_or(0),
+                        data.len().saturating_sub(2)
+                    )
+                } else {
+                    hex::encode_upper(data)
+                };
+                format!("{:<24} UPDATE RECORD {record} {shown}", self.name)
+            }
+            StepKind::HolderPin { .. } => format!("{:<24} CHANGE PIN [secret]", self.name),
+            StepKind::GenerateKey { .. } => format!(
+                "{:<24} VERIFY admin PIN [secret], GENERATE KEY PAIR",
+                self.name
+            ),
+            StepKind::Certificate { .. } => format!(
+                "{:<24} EXPORT PUBLIC KEY, certify, UPDATE BINARY in 0x70 chunks",
+                self.name
+            ),
+            StepKind::End => format!("{:<24} END PERSONALISATION", self.name),
+        }
+    }
+}
+
+/// The plan for `profile` and `holder`: every data record, the holder PIN,
+/// the PKI key pair and certificate, then END PERSONALISATION.
+///
+/// # Errors
+/// [`Error::InvalidInput`] for a value that does not fit its element.
+pub fn plan(profile: &Profile, holder: &Holder) -> Result<Vec<Step>> {
+    let mut steps = Vec::new();
+    for ef in &profile.efs {
+        for el in &ef.elements {
+            let text = sscard_sim::perso::element_value(profile, holder, el);
+            let data = sscard_sim::perso::element_record(el, &text)
+                .map_err(|e| Error::InvalidInput(e.to_string()))?;
+            for n in 0..el.occurrences {
+                steps.push(Step {
+                    name: format!("{} #{}", ef.path, el.record + n),
+                    kind: StepKind::Record {
+                        df: ef.df.clone(),
+                        fid: ef.fid,
+                        record: el.record + n,
+                        data: data.clone(),
+                        personal: el.personal,
+                    },
+                });
+            }
+        }
+    }
+    if let (Some(pin), Some(def)) = (&holder.record().pin, profile.pin("holder")) {
+        if let Some(from) = &def.default {
+            if from != pin {
+                steps.push(Step {
+                    name: "holder PIN".into(),
+                    kind: StepKind::HolderPin {
+                        from: from.clone(),
+                        to: pin.clone(),
+                    },
+                });
+            }
+        }
+    }
+    if let Some(cert_ef) = profile.ef("PKI/ADF1/0018") {
+        steps.push(Step {
+            name: "PKI key pair".into(),
+            kind: StepKind::GenerateKey {
+                df: cert_ef.df.clone(),
+            },
+        });
+        steps.push(Step {
+            name: "PKI certificate".into(),
+            kind: StepKind::Certificate {
+                df: cert_ef.df.clone(),
+                fid: cert_ef.fid,
+            },
+        });
+    }
+    steps.push(Step {
+        name: "end".into(),
+        kind: StepKind::End,
+    });
+    Ok(steps)
+}
+
+/// Which steps of a plan are done, kept in a file written atomically.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    /// Journal format.
+    pub format: u32,
+    /// The card identification code the plan is for.
+    pub card_id: String,
+    /// Step names of the plan, to refuse a journal of another plan.
+    pub steps: Vec<String>,
+    /// How many steps, from the start, are done.
+    pub done: usize,
+}
+
+impl Journal {
+    /// A new journal for `plan`.
+    pub fn new(card_id: &str, plan: &[Step]) -> Self {
+        Self {
+            format: 1,
+            card_id: card_id.to_owned(),
+            steps: plan.iter().map(|s| s.name.clone()).collect(),
+            done: 0,
+        }
+    }
+
+    /// Loads a journal.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when it cannot be read or parsed.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))
+    }
+
+    /// Saves atomically (temporary file, fsync, rename).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] on I/O errors.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        use std::io::Write;
+        let err = |e: std::io::Error| Error::InvalidInput(format!("{}: {e}", path.display()));
+        let tmp = path.with_extension("journal.tmp");
+        let json =
+            serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let mut f = std::fs::File::create(&tmp).map_err(err)?;
+        f.write_all(&json).map_err(err)?;
+        f.sync_all().map_err(err)?;
+        std::fs::rename(&tmp, path).map_err(err)
+    }
+}
+
+/// The CA that certifies the card's PKI key (`--ca`).
+pub struct CertIssuer {
+    /// The issuing CA's certificate.
+    pub cert: Certificate,
+    /// Its key.
+    pub key: KeyPair,
+}
+
+impl CertIssuer {
+    /// `issuer.pem` and `issuer.key.pem` from `dir`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when they cannot be read.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let read = |n: &str| {
+            std::fs::read_to_string(dir.join(n))
+                .map_err(|e| Error::InvalidInput(format!("{}: {e}", dir.join(n).display())))
+        };
+        Ok(Self {
+            cert: Certificate::from_pem(&read("issuer.pem")?)
+                .map_err(|e| Error::InvalidInput(e.to_string()))?,
+            key: KeyPair::from_pkcs8_pem(&read("issuer.key.pem")?)
+                .map_err(|e| Error::InvalidInput(e.to_string()))?,
+        })
+    }
+}
+
+impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
+    fn perso_step(
+        &mut self,
+        profile: &Profile,
+        holder: &Holder,
+        step: &Step,
+        ca: Option<&CertIssuer>,
+    ) -> Result<()> {
+        match &step.kind {
+            StepKind::Record {
+                df,
+                fid,
+                record,
+                data,
+                personal,
+            } => {
+                self.select_df(profile, df)?;
+                self.select_ef(*fid)?;
+                let s = if *personal {
+                    Sensitivity::SecretCommand
+                } else {
+                    Sensitivity::Plain
+                };
+                self.card
+                    .command(
+                        "UPDATE RECORD",
+                        &cmd(0x00, 0xDC, *record, 0x04, data, None)?,
+                        s,
+                    )
+                    .map(|_| ())
+            }
+            StepKind::HolderPin { from, to } => {
+                self.select_df(profile, super::SSSE)?;
+                let bcd = |p: &str| crate::pin::Pin::new(p).map(|p| p.to_bcd().to_vec());
+                let data = [bcd(from)?, vec![0xFF], bcd(to)?].concat();
+                let r = self.card.send(
+                    "CHANGE PIN",
+                    &cmd(0x80, 0x5E, 0x01, 0x00, &data, None)?,
+                    Sensitivity::SecretCommand,
+                )?;
+                match r.sw() {
+                    sscard_apdu::StatusWord::Success => Ok(()),
+                    // Committed before a tear: the holder PIN is already set.
+                    sscard_apdu::StatusWord::VerifyFailed { .. } => {
+                        let check = cmd(0x00, 0x20, 0x00, 0x00, &bcd(to)?, None)?;
+                        self.card
+                            .command("VERIFY", &check, Sensitivity::SecretCommand)
+                            .map(|_| ())
+                    }
+                    sw => Err(Error::from_card("CHANGE PIN", sw)),
+                }
+            }
+            StepKind::GenerateKey { df } => {
+                self.select_df(profile, df)?;
+                let admin = profile
+                    .pin("pki_admin")
+                    .and_then(|p| p.default.clone())
+                    .unwrap_or_default();
+                let pin = crate::pin::Pin::new(&admin)?;
+                let reference = profile.pin("pki_admin").map_or(0x82, |p| p.reference);
+                self.card.command(
+                    "VERIFY",
+                    &cmd(0x00, 0x20, 0x00, reference, &pin.to_bcd(), None)?,
+                    Sensitivity::SecretCommand,
+                )?;
+                self.card
+                    .command(
+                        "GENERATE KEY PAIR",
+                        &cmd(
+                            0x80,
+                            0x40,
+                            0x00,
+                            0x00,
+                            &[0xC0, 0x02, 0x00, 0x12, 0xC2, 0x02, 0x00, 0x13],
+                            None,
+                        )?,
+                        Sensitivity::Plain,
+                    )
+                    .map(|_| ())
+            }
+            StepKind::Certificate { df, fid } => {
+                let ca = ca.ok_or_else(|| {
+                    Error::BadArgument("the plan certifies a PKI key: give --ca".into())
+                })?;
+                self.select_df(profile, df)?;
+                self.card.command(
+                    "EXPORT PUBLIC KEY",
+                    &cmd(
+                        0x80,
+                        0xC9,
+                        0x82,
+                        0x00,
+                        &[0xC0, 0x02, 0x00, 0x12, 0xC2, 0x02, 0x00, 0x13],
+                        None,
+                    )?,
+                    Sensitivity::Plain,
+                )?;
+                let xy = self.card.command(
+                    "EXPORT PUBLIC KEY",
+                    &cmd(0x80, 0xC9, 0x82, 0x80, &[], Some(256))?,
+                    Sensitivity::Plain,
+                )?;
+                let key = PublicKey::from_xy(&xy).map_err(|e| Error::Malformed {
+                    command: "EXPORT PUBLIC KEY",
+                    reason: e.to_string(),
+                })?;
+                let r = holder.record();
+                let now = SystemTime::now();
+                let cert = x509::issue(
+                    &CertSpec {
+                        kind: CertKind::Signing,
+                        subject: x509::holder_subject(&r.name, &r.ssn, &holder.area_code()),
+                        serial: u64::from_be_bytes(
+                            holder.card_id()[8..].try_into().unwrap_or([0; 8]),
+                        ) >> 1,
+                        not_before: now - Duration::from_secs(60),
+                        not_after: now + Duration::from_secs(86_400 * 365 * 10),
+                    },
+                    &key,
+                    Some(&ca.cert),
+                    &ca.key,
+                )
+                .map_err(|e| Error::InvalidInput(e.to_string()))?;
+                self.select_ef(*fid)?;
+                for (i, chunk) in cert.to_der().chunks(0x70).enumerate() {
+                    let off = i * 0x70;
+                    self.card.command(
+                        "UPDATE BINARY",
+                        &cmd(0x00, 0xD6, (off >> 8) as u8, off as u8, chunk, None)?,
+                        Sensitivity::SecretCommand,
+                    )?;
+                }
+                Ok(())
+            }
+            StepKind::End => self
+                .card
+                .command(
+                    "END PERSONALISATION",
+                    &cmd(0x80, 0xE6, 0x00, 0x00, &[], None)?,
+                    Sensitivity::Plain,
+                )
+                .map(|_| ()),
+        }
+    }
+
+    /// Runs `plan` from where `journal_path` says it stopped (from the
+    /// start when there is no journal), saving the journal after each step.
+    /// Returns how many steps ran now.
+    ///
+    /// # Errors
+    /// The first failing step's error; the journal keeps what was done.
+    pub fn personalise(
+        &mut self,
+        profile: &Profile,
+        holder: &Holder,
+        plan: &[Step],
+        journal_path: &Path,
+        ca: Option<&CertIssuer>,
+    ) -> Result<usize> {
+        let card_id = hex::encode_upper(holder.card_id());
+        let mut journal = if journal_path.exists() {
+            let j = Journal::load(journal_path)?;
+            if j.card_id != card_id
+                || j.steps != plan.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
+            {
+                return Err(Error::InvalidInput(format!(
+                    "{} is the journal of another plan or card",
+                    journal_path.display()
+                )));
+            }
+            j
+        } else {
+            Journal::new(&card_id, plan)
+        };
+        self.df = None;
+        self.ef = None;
+        let mut ran = 0;
+        for step in plan.iter().skip(journal.done) {
+            self.perso_step(profile, holder, step, ca)?;
+            journal.done += 1;
+            journal.save(journal_path)?;
+            ran += 1;
+        }
+        Ok(ran)
+    }
+}
+
+impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
+    /// Reads every element back and compares it with what the plan wrote;
+    /// checks the PKI certificate chains to `trust` and names the card's key.
+    /// Returns the mismatches (empty: the card is as planned).
+    ///
+    /// # Errors
+    /// Card and access errors.
+    pub fn verify_personalisation(
+        &mut self,
+        profile: &Profile,
+        holder: &Holder,
+        trust: Option<&super::genuine::Trust>,
+    ) -> Result<Vec<String>> {
+        self.facts = None;
+        self.identify()?;
+        let mut bad = Vec::new();
+        for ef in &profile.efs {
+            for el in &ef.elements {
+                let text = sscard_sim::perso::element_value(profile, holder, el);
+                let want = sscard_sim::perso::element_record(el, &text)
+                    .map_err(|e| Error::InvalidInput(e.to_string()))?;
+                for n in 0..el.occurrences {
+                    let got = self.read_record_of(profile, ef, el, el.record + n, true)?;
+                    if got != want[2..] {
+                        bad.push(format!("{} record {}: differs", ef.path, el.record + n));
+                    }
+                }
+            }
+        }
+        if let Some(trust) = trust.filter(|_| profile.ef("PKI/ADF1/0018").is_some()) {
+            let cert = self.read_signing_certificate()?;
+            if let Err(e) = x509::verify_chain(
+                &[
+                    cert.clone(),
+                    trust
+                        .intermediates
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| trust.root.clone()),
+                ],
+                &trust.root,
+                SystemTime::now(),
+            ) {
+                bad.push(format!("PKI certificate: {e}"));
+            }
+            self.select_ef(0x0012)?;
+            let file = self.card.command(
+                "READ BINARY",
+                &cmd(0x00, 0xB0, 0x00, 0x00, &[], Some(66))?,
+                Sensitivity::Plain,
+            )?;
+            let on_card = file.get(2..).map(PublicKey::from_xy);
+            match (on_card, cert.public_key()) {
+                (Some(Ok(k)), Ok(c)) if k == c => {}
+                _ => bad.push("PKI certificate: does not certify the card's key".into()),
+            }
+        }
+        Ok(bad)
+    }
+}

@@ -69,6 +69,9 @@ pub enum Command {
     Pay(PayArgs),
     /// The medical debit log and the electronic cash log.
     Log(CardArgs),
+    /// Batch data preparation: validate a CSV of cardholders, write each
+    /// card's holder file and personalisation script.
+    Prep(PrepArgs),
     /// Personalise a card from a profile and a cardholder, with a journal.
     #[command(subcommand)]
     Perso(PersoCommand),
@@ -158,6 +161,20 @@ pub struct PayArgs {
     /// The terminal's CA key list.
     #[arg(long, default_value = "fixtures/ca/pboc-ca-keys.toml")]
     pub ca_keys: PathBuf,
+}
+
+/// `prep`.
+#[derive(Debug, Args)]
+pub struct PrepArgs {
+    /// The card profile.
+    #[arg(long)]
+    pub profile: PathBuf,
+    /// CSV of cardholders, with a header row.
+    #[arg(long)]
+    pub holders: PathBuf,
+    /// Output directory.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// What to personalise with.

@@ -278,3 +278,141 @@ fn perso_run_verify_and_resume() {
     let v: serde_json::Value = serde_json::from_slice(&sscard(&run, "").stdout).unwrap();
     assert_eq!(v["ran"].as_u64(), Some(0));
 }
+
+/// 10,000 holders with 1% bad rows: the bad rows are reported with their
+/// line numbers, the rest produce outputs `perso run` accepts.
+#[test]
+fn prep_ten_thousand_holders() {
+    use sscard_profile::holder::ssn_check_char;
+    let tmp = tempfile_dir();
+    let mut csv = String::from("ssn,name,sex,ethnicity,birthplace,birth_date,pin,pan,card_id,card_number,issue_date,expiry_date,init_org\n");
+    let mut bad_lines = Vec::new();
+    for i in 0..10_000u32 {
+        let birth = format!("{:04}{:02}{:02}", 1950 + i % 50, 1 + i % 12, 1 + i % 28);
+        let body = format!("110105{birth}{:03}", i % 1000);
+        let mut ssn = format!("{body}{}", ssn_check_char(&body).unwrap());
+        let mut name = "王小明".to_owned();
+        let mut date = birth.clone();
+        let mut card_id = format!("110100D156000005{i:016X}");
+        if i % 100 == 50 {
+            bad_lines.push(i + 2);
+            match (i / 100) % 4 {
+                0 => ssn = format!("{body}{}", if ssn.ends_with('0') { '1' } else { '0' }),
+                1 => name = "吉𠮷".into(),
+                2 => date = format!("{}1332", &birth[..4]),
+                _ => card_id = format!("990100D156000005{i:016X}"),
+            }
+        }
+        csv.push_str(&format!("{ssn},{name},1,01,110105,{date},123456,,{card_id},N{i:08},20261101,20361101,110100000001\n"));
+    }
+    let csv_path = tmp.path().join("holders.csv");
+    std::fs::write(&csv_path, csv).unwrap();
+    let out = tmp.path().join("out");
+    let o = sscard(
+        &[
+            "--json",
+            "prep",
+            "--profile",
+            "card-profiles/ssc-3.0.toml",
+            "--holders",
+            csv_path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["prepared"], 9_900);
+    let lines: Vec<u64> = v["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        bad_lines.iter().map(|l| u64::from(*l)).collect::<Vec<_>>()
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 9_900 * 2);
+    // Two of the outputs personalise blank cards that then verify.
+    for n in ["N00000000", "N00009999"] {
+        let holder = out.join(format!("{n}.holder.toml"));
+        let img = tmp.path().join(format!("{n}.json"));
+        let (h, i) = (holder.to_str().unwrap(), img.to_str().unwrap());
+        let o = sscard(
+            &[
+                "sim",
+                "new",
+                "--blank",
+                "--profile",
+                "card-profiles/ssc-3.0.toml",
+                "--holder",
+                h,
+                "--keys",
+                "fixtures/keys/test-masters.toml",
+                "--out",
+                i,
+            ],
+            "",
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        let o = sscard(
+            &[
+                "perso",
+                "run",
+                "--profile",
+                "card-profiles/ssc-3.0.toml",
+                "--holder",
+                h,
+                "--ca",
+                "fixtures/ca",
+                "--sim",
+                i,
+            ],
+            "",
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        let o = sscard(
+            &[
+                "perso",
+                "verify",
+                "--profile",
+                "card-profiles/ssc-3.0.toml",
+                "--holder",
+                h,
+                "--ca",
+                "fixtures/ca",
+                "--sim",
+                i,
+                "--pin-stdin",
+            ],
+            "123456\n",
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        // The prepared script runs on a blank card too.
+        let blank = tmp.path().join(format!("{n}-script.json"));
+        let b = blank.to_str().unwrap();
+        assert!(sscard(
+            &[
+                "sim",
+                "new",
+                "--blank",
+                "--profile",
+                "card-profiles/ssc-3.0.toml",
+                "--holder",
+                h,
+                "--keys",
+                "fixtures/keys/test-masters.toml",
+                "--out",
+                b
+            ],
+            ""
+        )
+        .status
+        .success());
+        let script = out.join(format!("{n}.script"));
+        let o = sscard(&["script", "--sim", b, script.to_str().unwrap()], "");
+        assert!(o.status.success(), "{}", text(&o));
+    }
+}

@@ -4,6 +4,7 @@
 mod card;
 mod demo;
 mod perso;
+mod prep;
 mod profile;
 mod sim;
 mod trace;
@@ -42,6 +43,7 @@ pub fn run(cli: &Cli) -> CliResult<()> {
         Command::Debit(a) => card::debit(cli, a),
         Command::Pay(a) => card::pay(cli, a),
         Command::Log(a) => card::log(cli, a),
+        Command::Prep(a) => prep::run(cli, a),
         Command::Perso(c) => perso::run(cli, c),
         Command::Sim(c) => sim::run(cli, c),
         Command::Trace(c) => trace::run(cli, c),

@@ -167,6 +167,83 @@ pub fn plan(profile: &Profile, holder: &Holder) -> Result<Vec<Step>> {
     Ok(steps)
 }
 
+/// What batch data preparation makes for one card: the holder file that
+/// `perso run --holder` takes, and the data records as a `sscard script`.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The card number (file names).
+    pub card_number: String,
+    /// Holder TOML.
+    pub holder_toml: String,
+    /// `APDU SW` lines selecting each file and writing each record.
+    pub script: String,
+}
+
+/// Prepares one card: the plan's record steps as a script, and the holder file.
+///
+/// # Errors
+/// [`Error::InvalidInput`] for values that do not fit the profile.
+pub fn prepare(profile: &Profile, holder: &Holder) -> Result<Prepared> {
+    let steps = plan(profile, holder)?;
+    let mut script = String::with_capacity(4096);
+    let mut current: Option<(&str, u16)> = None;
+    for s in &steps {
+        if let StepKind::Record {
+            df,
+            fid,
+            record,
+            data,
+            ..
+        } = &s.kind
+        {
+            if current != Some((df.as_str(), *fid)) {
+                script.push_str(&format!("# {}\n", s.name.split(" #").next().unwrap_or("")));
+                for part in df_path_selects(profile, df) {
+                    script.push_str(&part);
+                    script.push_str(" 9000\n");
+                }
+                script.push_str(&format!("00A4000002{fid:04X} 9000\n"));
+                current = Some((df.as_str(), *fid));
+            }
+            script.push_str(&format!(
+                "00DC{record:02X}04{:02X}{} 9000\n",
+                data.len(),
+                hex::encode_upper(data)
+            ));
+        }
+    }
+    let holder_toml =
+        toml::to_string(holder.record()).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    Ok(Prepared {
+        card_number: holder.record().card.number.clone(),
+        holder_toml,
+        script,
+    })
+}
+
+/// SELECT APDUs (hex) from the MF down to `df`.
+fn df_path_selects(profile: &Profile, df: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut walked = String::new();
+    for part in df.split('/') {
+        walked = if walked.is_empty() {
+            part.to_owned()
+        } else {
+            format!("{walked}/{part}")
+        };
+        match profile.df(&walked).map(|d| (d.name.clone(), d.fid)) {
+            Some((Some(name), _)) => out.push(format!(
+                "00A40400{:02X}{}",
+                name.len(),
+                hex::encode_upper(name)
+            )),
+            Some((None, Some(fid))) => out.push(format!("00A4000002{fid:04X}")),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Which steps of a plan are done, kept in a file written atomically.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {

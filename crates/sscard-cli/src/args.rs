@@ -92,6 +92,10 @@ pub struct DemoArgs {
     /// Fixtures directory (keys, holders, CA).
     #[arg(long, default_value = "fixtures")]
     pub fixtures: PathBuf,
+    /// Run through the real PC/SC stack: serve the card and PSAM behind a
+    /// running pcscd (vpcd slots 0 and 1) and use the PC/SC transport.
+    #[arg(long)]
+    pub via_pcscd: bool,
 }
 
 /// `read`.

@@ -416,3 +416,20 @@ fn prep_ten_thousand_holders() {
         assert!(o.status.success(), "{}", text(&o));
     }
 }
+
+/// `demo --via-pcscd`: the same main job through pcscd + vpcd.
+#[test]
+fn demo_via_pcscd() {
+    if sscard::transport::pcsc::list_readers()
+        .map_or(true, |r| !r.iter().any(|n| n.starts_with("Virtual PCD")))
+    {
+        assert!(
+            !sscard_system_tests::ci_strict(),
+            "CI=true but pcscd with vpcd is not running"
+        );
+        return eprintln!("skipped: no pcscd with vpcd");
+    }
+    let o = sscard(&["demo", "--via-pcscd"], "");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("demo finished: every step succeeded"));
+}

@@ -40,6 +40,24 @@ pub trait VirtualCard {
     fn execute(&mut self, apdu: &[u8]) -> Option<Vec<u8>>;
 }
 
+impl<T: VirtualCard + ?Sized> VirtualCard for Box<T> {
+    fn atr(&mut self) -> Vec<u8> {
+        (**self).atr()
+    }
+    fn power_on(&mut self) {
+        (**self).power_on();
+    }
+    fn power_off(&mut self) {
+        (**self).power_off();
+    }
+    fn reset(&mut self) {
+        (**self).reset();
+    }
+    fn execute(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
+        (**self).execute(apdu)
+    }
+}
+
 impl<A: Applet> VirtualCard for Simulator<A> {
     fn atr(&mut self) -> Vec<u8> {
         Simulator::atr(self)

@@ -5,6 +5,7 @@
 //! PKI), a medical debit and a contactless purchase. Personal data masked.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -14,13 +15,16 @@ use sscard::ops::payment::{load_ca_keys, PurchaseRequest};
 use sscard::ops::{Profiles, Terminal};
 use sscard::pin::{CallbackPad, Pin};
 use sscard::security::psam::PsamModule;
+use sscard::transport::pcsc::PcscTransport;
 use sscard::transport::sim::SimTransport;
+use sscard::transport::Transport;
 use sscard_crypto::x509::{self, CertKind, CertSpec, Certificate};
 use sscard_crypto::KeyPair;
 use sscard_profile::holder::{mask, Holder};
 use sscard_profile::keys::MasterKeys;
 use sscard_profile::Generation;
 use sscard_sim::image::Hex;
+use sscard_sim::vpcd::{self, VirtualCard};
 use sscard_sim::{Psam, Simulator, UserCard};
 
 use crate::args::{Cli, DemoArgs};
@@ -35,13 +39,34 @@ macro_rules! say {
 
 /// Runs the demo.
 pub fn run(cli: &Cli, a: &DemoArgs) -> CliResult<()> {
-    demo(&cli.profiles, &a.fixtures).map_err(|e| CliError {
+    demo(&cli.profiles, &a.fixtures, a.via_pcscd).map_err(|e| CliError {
         code: 1,
         message: e.to_string(),
     })
 }
 
-fn demo(profiles_dir: &Path, fixtures: &Path) -> Result<(), Box<dyn std::error::Error>> {
+/// Connects to a vpcd reader, waiting for the bridge to come up.
+fn connect_retry(reader: &str) -> Result<PcscTransport, Box<dyn std::error::Error>> {
+    let mut last = None;
+    for _ in 0..100 {
+        match PcscTransport::connect(reader) {
+            Ok(t) => return Ok(t),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Err(format!(
+        "{reader}: {}",
+        last.map(|e| e.to_string()).unwrap_or_default()
+    )
+    .into())
+}
+
+fn demo(
+    profiles_dir: &Path,
+    fixtures: &Path,
+    via_pcscd: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     let profiles = Profiles::load_dir(profiles_dir)?;
     let masters = MasterKeys::load_file(fixtures.join("keys/test-masters.toml"))?;
     let holder = Holder::load_file(fixtures.join("holders/zhang-san.toml"))?;
@@ -104,12 +129,35 @@ fn demo(profiles_dir: &Path, fixtures: &Path) -> Result<(), Box<dyn std::error::
 
     let psam_profile = Arc::new(sscard_profile::load_file(profiles_dir.join("psam.toml"))?);
     let psam_image = sscard_sim::psam::psam_image(&psam_profile, &masters)?;
-    let psam = PsamModule::new(
-        SimTransport::new(Simulator::new(Psam::new(psam_profile), psam_image), "PSAM"),
-        0xDF01,
-        0x16,
-    );
-    let card = SimTransport::new(Simulator::new(UserCard::new(profile), image), "card");
+    let card_sim = Simulator::new(UserCard::new(profile), image);
+    let psam_sim = Simulator::new(Psam::new(psam_profile), psam_image);
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut bridges = Vec::new();
+    let (card, psam_transport): (Box<dyn Transport>, Box<dyn Transport>) = if via_pcscd {
+        for (mut sim, port) in [
+            (
+                Box::new(card_sim) as Box<dyn VirtualCard + Send>,
+                vpcd::PORT_SLOT_0,
+            ),
+            (Box::new(psam_sim), vpcd::PORT_SLOT_1),
+        ] {
+            let s = stop.clone();
+            bridges.push(std::thread::spawn(move || {
+                vpcd::serve(&mut sim, "127.0.0.1", port, &s)
+            }));
+        }
+        say!("serving the card in Virtual PCD 00 00 and the PSAM in Virtual PCD 00 01 (pcscd + vpcd)");
+        (
+            Box::new(connect_retry("Virtual PCD 00 00")?),
+            Box::new(connect_retry("Virtual PCD 00 01")?),
+        )
+    } else {
+        (
+            Box::new(SimTransport::new(card_sim, "card")),
+            Box::new(SimTransport::new(psam_sim, "PSAM")),
+        )
+    };
+    let psam = PsamModule::new(psam_transport, 0xDF01, 0x16);
     let pin = r.pin.clone().unwrap_or_else(|| "888888".into());
     let pad = CallbackPad(move |_| Pin::new(&pin));
     let mut t = Terminal::new(card, psam, pad, profiles);
@@ -172,5 +220,10 @@ fn demo(profiles_dir: &Path, fixtures: &Path) -> Result<(), Box<dyn std::error::
         say!("      fDDA: {s}");
     }
     say!("\ndemo finished: every step succeeded");
+    drop(t);
+    stop.store(true, Ordering::Relaxed);
+    for b in bridges {
+        let _ = b.join();
+    }
     Ok(())
 }

@@ -163,7 +163,11 @@ pub struct PayArgs {
     /// Amount in yuan, e.g. 12.00.
     pub amount: String,
     /// The terminal's CA key list.
-    #[arg(long, default_value = "fixtures/ca/pboc-ca-keys.toml")]
+    #[arg(
+        long,
+        default_value = "fixtures/ca/pboc-ca-keys.toml",
+        env = "SSCARD_CA_KEYS"
+    )]
     pub ca_keys: PathBuf,
 }
 

@@ -18,6 +18,13 @@ fn root() -> PathBuf {
 fn cases_from_files() {
     trycmd::TestCases::new()
         .env(
+            "SSCARD_CA_KEYS",
+            root()
+                .join("fixtures/ca/pboc-ca-keys.toml")
+                .display()
+                .to_string(),
+        )
+        .env(
             "SSCARD_PROFILES",
             root().join("card-profiles").display().to_string(),
         )

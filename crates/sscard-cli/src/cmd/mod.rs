@@ -29,6 +29,16 @@ pub(crate) fn emit(json: bool, value: Value, text: &str) {
     }
 }
 
+/// A profile path as given, or else in the profiles directory: `--profile
+/// ssc-3.0.toml` works from anywhere.
+pub(crate) fn profile_path(cli: &Cli, p: &std::path::Path) -> std::path::PathBuf {
+    if p.exists() {
+        p.to_path_buf()
+    } else {
+        cli.profiles.join(p)
+    }
+}
+
 /// Runs the parsed command.
 pub fn run(cli: &Cli) -> CliResult<()> {
     match &cli.command {

@@ -13,9 +13,9 @@ use crate::args::{Cli, PersoArgs, PersoCommand};
 use crate::context::open;
 use crate::error::{CliError, CliResult};
 
-fn load(a: &PersoArgs) -> CliResult<(sscard_profile::Profile, Holder)> {
+fn load(cli: &Cli, a: &PersoArgs) -> CliResult<(sscard_profile::Profile, Holder)> {
     Ok((
-        sscard_profile::load_file(&a.profile).map_err(CliError::input)?,
+        sscard_profile::load_file(super::profile_path(cli, &a.profile)).map_err(CliError::input)?,
         Holder::load_file(&a.holder).map_err(CliError::input)?,
     ))
 }
@@ -24,7 +24,7 @@ fn load(a: &PersoArgs) -> CliResult<(sscard_profile::Profile, Holder)> {
 pub fn run(cli: &Cli, c: &PersoCommand) -> CliResult<()> {
     match c {
         PersoCommand::Plan(a) => {
-            let (p, h) = load(a)?;
+            let (p, h) = load(cli, a)?;
             let steps = plan(&p, &h).map_err(CliError::card)?;
             let lines: Vec<String> = steps
                 .iter()
@@ -40,7 +40,7 @@ pub fn run(cli: &Cli, c: &PersoCommand) -> CliResult<()> {
             journal,
             resume,
         } => {
-            let (p, h) = load(perso)?;
+            let (p, h) = load(cli, perso)?;
             let steps = plan(&p, &h).map_err(CliError::card)?;
             let journal = journal.clone().unwrap_or_else(|| match &card.sim {
                 Some(img) => img.with_extension("journal.json"),
@@ -74,7 +74,7 @@ pub fn run(cli: &Cli, c: &PersoCommand) -> CliResult<()> {
             Ok(())
         }
         PersoCommand::Verify { perso, card } => {
-            let (p, h) = load(perso)?;
+            let (p, h) = load(cli, perso)?;
             let trust = match &perso.ca {
                 Some(d) => {
                     let read = |n: &str| {

@@ -24,7 +24,8 @@ fn write_atomically(dir: &Path, name: &str, text: &str) -> std::io::Result<()> {
 
 /// Runs `prep`.
 pub fn run(cli: &Cli, a: &PrepArgs) -> CliResult<()> {
-    let profile = sscard_profile::load_file(&a.profile).map_err(CliError::input)?;
+    let profile =
+        sscard_profile::load_file(super::profile_path(cli, &a.profile)).map_err(CliError::input)?;
     let csv = std::fs::read_to_string(&a.holders)
         .map_err(|e| CliError::usage(format!("{}: {e}", a.holders.display())))?;
     std::fs::create_dir_all(&a.out)

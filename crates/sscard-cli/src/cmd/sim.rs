@@ -25,7 +25,8 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
             blank,
             out,
         } => {
-            let p = sscard_profile::load_file(profile).map_err(CliError::input)?;
+            let p = sscard_profile::load_file(super::profile_path(cli, profile))
+                .map_err(CliError::input)?;
             let h = Holder::load_file(holder).map_err(CliError::input)?;
             let m = MasterKeys::load_file(keys).map_err(CliError::input)?;
             let mut image = if *blank {

@@ -439,4 +439,16 @@ fn demo_via_pcscd() {
     let o = sscard(&["demo", "--via-pcscd"], "");
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("demo finished: every step succeeded"));
+    // `readers`, human and JSON: the vpcd readers are listed (no card now).
+    let o = sscard(&["readers"], "");
+    assert!(
+        o.status.success() && text(&o).contains("Virtual PCD 00 00"),
+        "{}",
+        text(&o)
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&sscard(&["--json", "readers"], "").stdout).unwrap();
+    assert!(v["readers"].as_array().unwrap().iter().any(|r| r["reader"]
+        .as_str()
+        .is_some_and(|n| n.starts_with("Virtual PCD"))));
 }

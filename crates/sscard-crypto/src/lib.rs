@@ -13,7 +13,7 @@
 //!
 //! // The PSAM's side of an internal authentication (spec 02 §2.1).
 //! let irk_master = Sm4Key::from_hex("00112233445566778899AABBCCDDEEFF")?;
-//! let card_id = diversify::card_id(&hex::decode("639900D15600000500BF7C7A48FB4966").unwrap())?;
+//! let card_id = diversify::card_id(&hex::decode("639900D15600000500BF7C7A48FB4966").unwrap())?; // ok: doc example, fixed input
 //! let (r1, r2) = ([1u8; 8], [2u8; 8]);
 //! let expected = auth::auth_data_from_master(&irk_master, &card_id, &r1, &r2);
 //! // The card computes the same from its own (diversified) IRK.

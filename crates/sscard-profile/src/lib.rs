@@ -44,7 +44,7 @@
 //!   format = "an"
 //! "#;
 //! let profile = sscard_profile::load_str("example.toml", src)?;
-//! let (ef, element) = profile.element("card_number").unwrap();
+//! let (ef, element) = profile.element("card_number").unwrap(); // ok: doc example, fixed input
 //! assert_eq!((ef.address_name().as_str(), element.tag, element.length), ("SSSEEF05", 0x07, 9));
 //! assert_eq!(profile.card.generation(), sscard_profile::Generation::V3);
 //!

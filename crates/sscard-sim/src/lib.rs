@@ -18,10 +18,10 @@
 //! let mut card = Simulator::new(UserCard::new(profile), image);
 //! card.power_on();
 //! // SELECT SSSE, then READ RECORD 7 of EF05: the card number.
-//! let fci = card.transmit(&hex::decode("00A404000F7378312E73682EC9E7BBE1B1A3D5CF").unwrap())?;
+//! let fci = card.transmit(&hex::decode("00A404000F7378312E73682EC9E7BBE1B1A3D5CF").unwrap())?; // ok: doc example, fixed input
 //! assert_eq!(fci[fci.len() - 2..], [0x90, 0x00]);
-//! card.transmit(&hex::decode("00A4020002EF05").unwrap())?;
-//! let rec = card.transmit(&hex::decode("00B2070400").unwrap())?;
+//! card.transmit(&hex::decode("00A4020002EF05").unwrap())?; // ok: doc example, fixed input
+//! let rec = card.transmit(&hex::decode("00B2070400").unwrap())?; // ok: doc example, fixed input
 //! assert_eq!(&rec[2..11], b"X00000019");
 //! # Ok::<(), sscard_sim::Error>(())
 //! ```

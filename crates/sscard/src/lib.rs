@@ -14,10 +14,10 @@
 //! let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
 //! let profiles = Profiles::load_dir(&root.join("card-profiles"))?;
 //! // A simulated card personalised for a test holder, and test master keys.
-//! let profile = profiles.for_generation(sscard_profile::Generation::V3).unwrap();
+//! let profile = profiles.for_generation(sscard_profile::Generation::V3).unwrap(); // ok: doc example, fixed input
 //! let holder = sscard_profile::holder::Holder::load_file(root.join("fixtures/holders/zhang-san.toml"))?;
 //! let masters = sscard_profile::keys::MasterKeys::load_file(root.join("fixtures/keys/test-masters.toml"))?;
-//! let image = sscard_sim::perso::personalise(&profile, &holder, &masters).unwrap();
+//! let image = sscard_sim::perso::personalise(&profile, &holder, &masters).unwrap(); // ok: doc example, fixed input
 //! let card = SimTransport::new(sscard_sim::Simulator::new(sscard_sim::UserCard::new(profile.clone()), image), "sim");
 //! let sm = SoftwareModule::new(masters, [0x41, 0x01, 0x00, 0x81, 0x34, 0x75], 0x017F);
 //! let pad = CallbackPad(|_| Pin::new("123456"));

@@ -51,6 +51,12 @@ impl Pin {
         )
     }
 
+    /// The digits. Only for the public interface's HSM step that hands the
+    /// new PIN to the key server; never log them.
+    pub fn digits(&self) -> &str {
+        &self.0
+    }
+
     /// Number of digits.
     pub fn len(&self) -> usize {
         self.0.len()

@@ -113,6 +113,93 @@ fn purse_ef(profile: &sscard_profile::Profile) -> Result<sscard_profile::Ef> {
         .ok_or_else(|| Error::NotSupported("the card model has no medical account".into()))
 }
 
+/// A debit initialised on the card (spec 05 `iDoDebit_HSM_Step1`): what
+/// the security module needs for MAC1, kept for the second half.
+#[derive(Debug, Clone)]
+pub struct DebitInit {
+    /// What MAC1 covers.
+    pub mac1: Mac1Request,
+    /// The balance before the debit, fen.
+    pub balance: u32,
+    /// The terminal number sent (BCD).
+    pub terminal: [u8; 6],
+    /// The debit key's address for the card's key version.
+    pub key_address: u16,
+    pay: PayInfo,
+}
+
+impl DebitInit {
+    /// The two amounts as sent to the card, hex.
+    pub fn amount_hex(&self) -> String {
+        hex::encode_upper(
+            [
+                self.pay.total.to_bytes(),
+                self.pay.account_pooled.to_bytes(),
+            ]
+            .concat(),
+        )
+    }
+
+    /// The date-time as sent, `YYYYMMDDHHMMSS`.
+    pub fn date_time(&self) -> String {
+        hex::encode_upper([&self.pay.date[..], &self.pay.time].concat())
+    }
+
+    /// The step 1 line: `algorithm id|key address|pseudo-random|debit
+    /// counter|amount hex|transaction type|terminal no.|date-time|`.
+    pub fn to_line(&self) -> String {
+        format!(
+            "{:02X}|{:04X}|{}|{:04X}|{}|{:02X}|{}|{}|",
+            self.mac1.algorithm,
+            self.key_address,
+            hex::encode_upper(self.mac1.pseudo_random),
+            self.mac1.counter,
+            self.amount_hex(),
+            self.mac1.tx_type,
+            Format::N.decode(&self.terminal).unwrap_or_default(),
+            self.date_time()
+        )
+    }
+
+    /// The result once the card answered DEBIT with `tac`.
+    pub fn result(&self, txn: [u8; 4], tac: [u8; 4]) -> DebitResult {
+        DebitResult {
+            algorithm: self.mac1.algorithm,
+            key_address: self.key_address,
+            amount_hex: self.amount_hex(),
+            tx_type: self.mac1.tx_type,
+            terminal_no: Format::N.decode(&self.terminal).unwrap_or_default(),
+            terminal_txn_no: hex::encode_upper(txn),
+            date_time: self.date_time(),
+            tac: hex::encode_upper(tac),
+            balance: self.balance.saturating_sub(self.pay.total.fen()),
+        }
+    }
+
+    /// Parses step 2's `pKey`: `terminal txn no.|date-time|MAC1|` (8, 14
+    /// and 8 hex digits); the date-time must be step 1's, which MAC1 covers.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming what is wrong.
+    pub fn parse_key(&self, key: &str) -> Result<([u8; 4], [u8; 4])> {
+        let bad = |why: &str| Error::InvalidInput(format!("pKey {key:?}: {why}"));
+        let parts: Vec<&str> = key.split('|').collect();
+        let [txn, when, mac1, ""] = parts.as_slice() else {
+            return Err(bad("expected terminal txn no.|date-time|MAC1|"));
+        };
+        let four = |s: &str, what: &str| -> Result<[u8; 4]> {
+            hex::decode(s)
+                .ok()
+                .and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok())
+                .ok_or_else(|| bad(&format!("{what} is 8 hex digits")))
+        };
+        if *when != self.date_time() {
+            return Err(bad("the date-time is not step 1's"));
+        }
+        Ok((four(txn, "the terminal txn no.")?, four(mac1, "MAC1")?))
+    }
+}
+
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// A medical debit: PIN, INITIALIZE FOR DEBIT, MAC1 from the module,
     /// DEBIT, MAC2 checked by the module.
@@ -120,6 +207,19 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// # Errors
     /// [`Error::Card`] `9401` without balance, `9302` for a wrong MAC1, …
     pub fn medical_debit(&mut self, pay: &PayInfo) -> Result<DebitResult> {
+        let init = self.debit_init(pay)?;
+        let (txn, mac1) = self.sm.mac1(&init.mac1)?;
+        let (tac, mac2) = self.debit_complete(&init, txn, mac1)?;
+        self.sm.verify_mac2(&mac2)?;
+        Ok(init.result(txn, tac))
+    }
+
+    /// The first half of a debit: PIN (the purse's rule), INITIALIZE FOR
+    /// DEBIT with the module's terminal number.
+    ///
+    /// # Errors
+    /// Card, PIN and module errors.
+    pub fn debit_init(&mut self, pay: &PayInfo) -> Result<DebitInit> {
         let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
         let purse = purse_ef(&profile)?;
@@ -148,8 +248,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 reason: format!("{} bytes", r.len()),
             });
         }
-        let balance = u32::from_be_bytes([r[0], r[1], r[2], r[3]]);
-        let req = Mac1Request {
+        let mac1 = Mac1Request {
             pseudo_random: [r[11], r[12], r[13], r[14]],
             counter: u16::from_be_bytes([r[4], r[5]]),
             total: pay.total.fen(),
@@ -161,31 +260,72 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             algorithm: r[10],
             card_id: facts.card_id,
         };
-        let (txn, mac1) = self.sm.mac1(&req)?;
-        let data = [&txn[..], &pay.date, &pay.time, &mac1].concat();
+        Ok(DebitInit {
+            balance: u32::from_be_bytes([r[0], r[1], r[2], r[3]]),
+            terminal,
+            key_address: dpk.address + u16::from(mac1.key_version.max(1) - 1),
+            mac1,
+            pay: *pay,
+        })
+    }
+
+    /// The second half: DEBIT with the terminal transaction number and
+    /// MAC1; returns the card's TAC and MAC2.
+    ///
+    /// # Errors
+    /// [`Error::Card`] `9302` for a wrong MAC1 (nothing debited).
+    pub fn debit_complete(
+        &mut self,
+        init: &DebitInit,
+        txn: [u8; 4],
+        mac1: [u8; 4],
+    ) -> Result<([u8; 4], [u8; 4])> {
+        let data = [&txn[..], &init.pay.date, &init.pay.time, &mac1].concat();
         let c = cmd(0x80, 0x54, 0x01, 0x00, &data, Some(8))?;
         let r = self.card.command("DEBIT", &c, Sensitivity::Plain)?;
-        if r.len() != 8 {
-            return Err(Error::Malformed {
+        match r.as_slice() {
+            [a, b, c, d, e, f, g, h] => Ok(([*a, *b, *c, *d], [*e, *f, *g, *h])),
+            _ => Err(Error::Malformed {
                 command: "DEBIT",
                 reason: format!("{} bytes", r.len()),
-            });
+            }),
         }
-        let tac = [r[0], r[1], r[2], r[3]];
-        self.sm.verify_mac2(&[r[4], r[5], r[6], r[7]])?;
-        Ok(DebitResult {
-            algorithm: req.algorithm,
-            key_address: dpk.address + u16::from(req.key_version.max(1) - 1),
-            amount_hex: hex::encode_upper(
-                [pay.total.to_bytes(), pay.account_pooled.to_bytes()].concat(),
-            ),
-            tx_type: req.tx_type,
-            terminal_no: Format::N.decode(&terminal).unwrap_or_default(),
-            terminal_txn_no: hex::encode_upper(txn),
-            date_time: hex::encode_upper([&pay.date[..], &pay.time].concat()),
-            tac: hex::encode_upper(tac),
-            balance: balance - pay.total.fen(),
-        })
+    }
+
+    /// The medical debit log as `iReadDebitRecord` prints it: records
+    /// newest first, each `txn no.^terminal no.^date-time^total^account+pooled^|`
+    /// (the first five fields of the log file in the card model).
+    ///
+    /// # Errors
+    /// Card and PIN errors; [`Error::NotSupported`] without a log.
+    pub fn debit_records(&mut self) -> Result<String> {
+        let facts = self.facts_or_identify()?;
+        let profile = facts.profile.clone();
+        let purse = purse_ef(&profile)?;
+        let log = profile
+            .efs
+            .iter()
+            .find(|e| e.df == purse.df && matches!(e.kind, EfKind::Cyclic { .. }))
+            .ok_or_else(|| Error::NotSupported("the card model has no debit log".into()))?;
+        let name = log.address_name();
+        let addr = super::file_addr::FileAddr::parse(&format!("{name}|$"))?;
+        let out = self.read_file_addr(&addr, 1)?;
+        let records = out
+            .strip_prefix(&format!("{name}|"))
+            .and_then(|r| r.strip_suffix('$'))
+            .unwrap_or_default();
+        // The interface shows the first five fields; the card's log holds more (counter, TAC).
+        Ok(records
+            .split_terminator('|')
+            .map(|r| {
+                let fields: String = r
+                    .split_terminator('^')
+                    .take(5)
+                    .map(|f| format!("{f}^"))
+                    .collect();
+                format!("{fields}|")
+            })
+            .collect())
     }
 
     /// The medical account balance (GET BALANCE).

@@ -27,6 +27,60 @@ pub struct HsmAuth {
     pub source: [u8; 8],
 }
 
+impl HsmAuth {
+    /// The request line: `algorithm id|key address|process factor|source|`.
+    pub fn to_line(&self, algorithm: u8) -> String {
+        format!(
+            "{algorithm:02X}|{:04X}|{}|{}|",
+            self.key_address,
+            hex::encode_upper(self.process_factor),
+            hex::encode_upper(self.source)
+        )
+    }
+
+    /// Parses the key server's answer to this request: authentication
+    /// data (16 hex) and the request's source (16 hex), 32 hex digits.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for another shape or another source.
+    pub fn parse_answer(&self, key: &str) -> Result<[u8; 8]> {
+        let b = hex::decode(key)
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
+            .ok_or_else(|| {
+                Error::InvalidInput("pKey: expected 32 hex digits (auth data and source)".into())
+            })?;
+        if b[8..] != self.source {
+            return Err(Error::InvalidInput(
+                "pKey: the source is not step 1's".into(),
+            ));
+        }
+        let mut auth = [0u8; 8];
+        auth.copy_from_slice(&b[..8]);
+        Ok(auth)
+    }
+}
+
+/// An internal authentication done by the card, to be checked by the key
+/// server's answer (the first step of `iReloadPIN_HSM` / `iUnblockPIN_HSM`).
+#[derive(Debug, Clone)]
+pub struct GenuineStep {
+    /// What the key server computes (IRK).
+    pub auth: HsmAuth,
+    answer: [u8; 8],
+}
+
+/// An external authentication the key server must compute before a file
+/// can be read or written (`iReadCard_HSM_Step1`, `iWriteCard_HSM_Step1`).
+#[derive(Debug, Clone)]
+pub struct KeyStep {
+    /// What the key server computes.
+    pub auth: HsmAuth,
+    key_name: String,
+    key_id: u8,
+    df: String,
+}
+
 /// What step 1 returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadBasStep1 {
@@ -110,6 +164,126 @@ pub fn parse_step2_key(key: &str) -> Result<(AuthPair, Option<AuthPair>)> {
 }
 
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
+    /// Internal authentication (IRK) whose answer the key server checks.
+    ///
+    /// # Errors
+    /// Card errors.
+    pub fn genuine_step1(&mut self) -> Result<GenuineStep> {
+        let (auth, answer) = self.internal_auth_answer()?;
+        Ok(GenuineStep { auth, answer })
+    }
+
+    /// Checks the card's answer against the key server's `pKey` (auth data
+    /// and source, 32 hex).
+    ///
+    /// # Errors
+    /// [`Error::NotGenuine`] when they differ; [`Error::InvalidInput`].
+    pub fn genuine_step2(&mut self, step: &GenuineStep, key: &str) -> Result<()> {
+        let expected = step.auth.parse_answer(key)?;
+        if expected != step.answer {
+            return Err(Error::NotGenuine {
+                step: "internal authentication (IRK) through the key server".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The one key `addr` needs (read or write rule), with its PIN part
+    /// satisfied first; two challenges for the key server.
+    ///
+    /// # Errors
+    /// [`Error::NoKeyServerNeeded`] when no file needs a key;
+    /// [`Error::InvalidInput`] when the files need two different keys
+    /// (one key server request per call).
+    pub fn key_step1(&mut self, addr: &super::file_addr::FileAddr, write: bool) -> Result<KeyStep> {
+        let facts = self.facts_or_identify()?;
+        let profile = facts.profile.clone();
+        let mut needs: Vec<(String, String, Option<String>)> = Vec::new();
+        for f in &addr.files {
+            let ef = profile
+                .ef_by_address(&f.name)
+                .ok_or_else(|| Error::InvalidInput(format!("no file {} on this card", f.name)))?;
+            let rule = if write { &ef.update } else { &ef.read };
+            let need = match rule {
+                AccessRule::Key(k) => Some((k.clone(), None)),
+                AccessRule::PinAndKey(p, k) => Some((k.clone(), Some(p.clone()))),
+                AccessRule::PinOrKey(_, k) => Some((k.clone(), None)),
+                _ => None,
+            };
+            if let Some((k, pin)) = need {
+                if !needs.iter().any(|(x, d, _)| *x == k && *d == ef.df) {
+                    needs.push((k, ef.df.clone(), pin));
+                }
+            }
+        }
+        let (key_name, df, pin) = match needs.as_slice() {
+            [] => return Err(Error::NoKeyServerNeeded),
+            [one] => one.clone(),
+            _ => {
+                return Err(Error::InvalidInput(format!(
+                    "pFileAddr needs {} keys ({}): one key per key-server call",
+                    needs.len(),
+                    needs
+                        .iter()
+                        .map(|(k, d, _)| format!("{k} in {d}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
+        };
+        let key = profile
+            .key(&key_name)
+            .ok_or_else(|| Error::BadArgument(format!("no key {key_name}")))?;
+        let key_id = key
+            .id
+            .ok_or_else(|| Error::BadArgument(format!("key {key_name} has no identifier")))?;
+        self.select_df(&profile, &df)?;
+        if let Some(p) = pin {
+            if !self.pins_ok.contains(&p) {
+                self.verify_named_pin(&profile, &p, crate::pin::PinPrompt::Verify)?;
+            }
+        }
+        let auth = HsmAuth {
+            key_address: key.address,
+            process_factor: self.challenge()?,
+            source: self.challenge()?,
+        };
+        Ok(KeyStep {
+            auth,
+            key_name,
+            key_id,
+            df,
+        })
+    }
+
+    /// Sends the key server's authentication data (`pKey`, 32 hex):
+    /// EXTERNAL AUTHENTICATE; the key then stands for the rest of the call.
+    ///
+    /// # Errors
+    /// [`Error::ExternalAuth`] with the tries left; [`Error::InvalidInput`].
+    pub fn key_step2(&mut self, step: &KeyStep, key: &str) -> Result<()> {
+        let auth = step.auth.parse_answer(key)?;
+        let c = cmd(
+            0x00,
+            0x82,
+            0x00,
+            step.key_id,
+            &[auth, step.auth.source].concat(),
+            None,
+        )?;
+        let r = self
+            .card
+            .send("EXTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?;
+        match r.sw() {
+            StatusWord::Success => {
+                self.keys_ok.push((step.key_name.clone(), step.df.clone()));
+                Ok(())
+            }
+            StatusWord::VerifyFailed { tries } => Err(Error::ExternalAuth { tries }),
+            sw => Err(Error::from_card("EXTERNAL AUTHENTICATE", sw)),
+        }
+    }
+
     /// Step 1 of reading basic information through an HSM.
     ///
     /// # Errors

@@ -3,6 +3,7 @@
 //! the transport and the module are whatever the integrator chose.
 
 pub mod basic;
+pub mod card_info;
 pub mod debit;
 pub mod file_addr;
 pub mod genuine;
@@ -374,7 +375,17 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             k.id.ok_or_else(|| Error::BadArgument(format!("key {key} has no identifier")))?;
         let r1 = self.challenge()?;
         let r2 = self.challenge()?;
-        let auth = self.sm.auth_data(k.address, &facts.card_id, &r1, &r2)?;
+        let auth = self
+            .sm
+            .auth_data(k.address, &facts.card_id, &r1, &r2)
+            .map_err(|e| match e {
+                // The PSAM lacks the key that reads EF06: tell the caller to use the HSM steps.
+                Error::Psam {
+                    sw: StatusWord::ReferenceNotFound,
+                    ..
+                } if key == "RKSSSE" => Error::PsamNoRkssse,
+                e => e,
+            })?;
         let data = [auth, r2].concat();
         let c = cmd(0x00, 0x82, 0x00, id, &data, None)?;
         let r = self

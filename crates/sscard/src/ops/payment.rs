@@ -354,6 +354,43 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         Ok(out)
     }
 
+    /// The financial application's PAN (tag `5A`), read from its records
+    /// without a transaction (no GPO): SFIs 1 to 10 in turn, each up to its
+    /// first missing record. Digits, the `F` padding removed.
+    ///
+    /// # Errors
+    /// Card errors; [`Error::Card`] `6A83` when no record holds a PAN.
+    pub fn read_pan(&mut self) -> Result<String> {
+        self.select_payment()?;
+        for sfi in 1..=10u8 {
+            for n in 1..=16u8 {
+                let r = self.card.send(
+                    "READ RECORD",
+                    &cmd(0x00, 0xB2, n, (sfi << 3) | 0x04, &[], Some(256))?,
+                    Sensitivity::PersonalTlv,
+                )?;
+                match r.sw() {
+                    sscard_apdu::StatusWord::Success => {}
+                    sscard_apdu::StatusWord::RecordNotFound
+                    | sscard_apdu::StatusWord::FileNotFound => break,
+                    sw => return Err(Error::from_card("READ RECORD", sw)),
+                }
+                let Ok(t) = Tlv::parse_all(r.data()) else {
+                    continue;
+                };
+                let pan = bytes_of(&t, 0x5A);
+                if !pan.is_empty() {
+                    return sscard_apdu::field::cn_decode(&pan)
+                        .map_err(|e| malformed("READ RECORD", format!("PAN: {e}")));
+                }
+            }
+        }
+        Err(Error::Card {
+            command: "READ RECORD (PAN)",
+            sw: sscard_apdu::StatusWord::RecordNotFound,
+        })
+    }
+
     /// Electronic cash balance and limits (GET DATA `9F79 9F77 9F78 9F6D`), fen.
     ///
     /// # Errors

@@ -2,7 +2,9 @@
 
 use super::{cmd, Terminal};
 use crate::error::{Error, Result};
-use crate::pin::{PinPad, PinPrompt};
+use zeroize::Zeroizing;
+
+use crate::pin::{Pin, PinPad, PinPrompt};
 use crate::security::SecurityModule;
 use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
@@ -62,35 +64,99 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         Ok((key, facts.card_id, challenge))
     }
 
-    /// Sets a new PIN without the old one (RELOAD PIN under PUK).
-    ///
-    /// # Errors
-    /// Security-module and card errors.
-    pub fn reload_pin(&mut self) -> Result<()> {
+    /// The new PIN, typed twice on the pad.
+    fn new_pin_twice(&mut self) -> Result<Pin> {
         let new = self.pad.read_pin(PinPrompt::New)?;
         let again = self.pad.read_pin(PinPrompt::Confirm)?;
         if new != again {
             return Err(Error::PinMismatch);
         }
-        let (key, card, challenge) = self.puk_challenge()?;
-        let block =
-            sscard_crypto::mac::pad80(&[&[new.len() as u8][..], &new.to_bcd()[..]].concat());
-        let cipher = self.sm.sm_encrypt(key, &card, &challenge, &block)?;
-        let header = [0x84, 0x5E, 0x00, 0x00, (cipher.len() + 4) as u8];
-        let mac = self
-            .sm
-            .sm_mac(key, &card, &challenge, &[&header[..], &cipher].concat())?;
-        let c = cmd(
-            0x84,
-            0x5E,
-            0x00,
-            0x00,
-            &[cipher, mac.to_vec()].concat(),
-            None,
+        Ok(new)
+    }
+
+    /// What RELOAD PIN needs from the security module: a new PIN from the
+    /// pad (twice), a challenge, the block to encrypt under PUK.
+    ///
+    /// # Errors
+    /// [`Error::PinMismatch`] (nothing sent), card errors.
+    pub fn reload_request(&mut self) -> Result<SmRequest> {
+        let new = self.new_pin_twice()?;
+        let (key_address, card_id, challenge) = self.puk_challenge()?;
+        let block = Zeroizing::new(sscard_crypto::mac::pad80(
+            &[&[new.len() as u8][..], &new.to_bcd()[..]].concat(),
+        ));
+        Ok(SmRequest {
+            algorithm: 0x03,
+            key_address,
+            card_id,
+            challenge,
+            header: [0x84, 0x5E, 0x00, 0x00, (block.len() + 4) as u8],
+            new_pin: Some(new),
+            block,
+        })
+    }
+
+    /// What UNBLOCK PIN needs: a challenge and the header to MAC under PUK.
+    ///
+    /// # Errors
+    /// Card errors.
+    pub fn unblock_request(&mut self) -> Result<SmRequest> {
+        let (key_address, card_id, challenge) = self.puk_challenge()?;
+        Ok(SmRequest {
+            algorithm: 0x03,
+            key_address,
+            card_id,
+            challenge,
+            header: [0x84, 0x24, 0x00, 0x00, 0x04],
+            new_pin: None,
+            block: Zeroizing::new(Vec::new()),
+        })
+    }
+
+    /// The security module's part of `req`: the encrypted block (RELOAD)
+    /// and the MAC over header and block.
+    fn sm_finish(&mut self, req: &SmRequest) -> Result<Vec<u8>> {
+        let cipher = if req.block.is_empty() {
+            Vec::new()
+        } else {
+            self.sm
+                .sm_encrypt(req.key_address, &req.card_id, &req.challenge, &req.block)?
+        };
+        let mac = self.sm.sm_mac(
+            req.key_address,
+            &req.card_id,
+            &req.challenge,
+            &[&req.header[..], &cipher].concat(),
         )?;
+        Ok([cipher, mac.to_vec()].concat())
+    }
+
+    /// Sends the finished secure-messaging command of `req` (`data` is the
+    /// encrypted block, if any, and the MAC).
+    ///
+    /// # Errors
+    /// Card errors (`6988` for a wrong MAC).
+    pub fn send_sm(&mut self, req: &SmRequest, data: &[u8]) -> Result<()> {
+        let [cla, ins, p1, p2, _] = req.header;
+        let c = cmd(cla, ins, p1, p2, data, None)?;
+        let name = if ins == 0x5E {
+            "RELOAD PIN"
+        } else {
+            "UNBLOCK PIN"
+        };
         self.card
-            .command("RELOAD PIN", &c, Sensitivity::SecretCommand)
+            .command(name, &c, Sensitivity::SecretCommand)
             .map(|_| ())
+    }
+
+    /// Sets a new PIN without the old one (RELOAD PIN under PUK).
+    ///
+    /// # Errors
+    /// Security-module and card errors.
+    pub fn reload_pin(&mut self) -> Result<()> {
+        let req = self.reload_request()?;
+        let data = Zeroizing::new(self.sm_finish(&req)?);
+        self.send_sm(&req, &data)
     }
 
     /// Resets the PIN try counter (UNBLOCK PIN under PUK).
@@ -98,12 +164,80 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// # Errors
     /// Security-module and card errors.
     pub fn unblock_pin(&mut self) -> Result<()> {
-        let (key, card, challenge) = self.puk_challenge()?;
-        let header = [0x84, 0x24, 0x00, 0x00, 0x04];
-        let mac = self.sm.sm_mac(key, &card, &challenge, &header)?;
-        let c = cmd(0x84, 0x24, 0x00, 0x00, &mac, None)?;
-        self.card
-            .command("UNBLOCK PIN", &c, Sensitivity::Plain)
-            .map(|_| ())
+        let req = self.unblock_request()?;
+        let data = self.sm_finish(&req)?;
+        self.send_sm(&req, &data)
+    }
+}
+
+/// A secure-messaging PIN command the security module (or, in steps, the
+/// key server) must finish: RELOAD PIN or UNBLOCK PIN under PUK.
+pub struct SmRequest {
+    /// Algorithm id (`03` SM4).
+    pub algorithm: u8,
+    /// PUK's address.
+    pub key_address: u16,
+    /// The card identification code (diversification).
+    pub card_id: [u8; 16],
+    /// The card's challenge: process factor and MAC IV.
+    pub challenge: [u8; 8],
+    /// The APDU header, Lc counting the MAC.
+    pub header: [u8; 5],
+    /// The new PIN (RELOAD only).
+    pub new_pin: Option<Pin>,
+    block: Zeroizing<Vec<u8>>,
+}
+
+impl core::fmt::Debug for SmRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "SmRequest({}, PIN <redacted>)",
+            hex::encode_upper(self.header)
+        )
+    }
+}
+
+impl SmRequest {
+    /// The step 2 line of `iReloadPIN_HSM` / `iUnblockPIN_HSM`: `algorithm
+    /// id|SM key address|process factor|APDU header|new PIN plaintext|`
+    /// (empty PIN for unblock). The public interface hands the new PIN to the
+    /// key server in the clear: the line is secret, never log it.
+    pub fn to_line(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!(
+            "{:02X}|{:04X}|{}|{}|{}|",
+            self.algorithm,
+            self.key_address,
+            hex::encode_upper(self.challenge),
+            hex::encode_upper(self.header),
+            self.new_pin.as_ref().map_or("", |p| p.digits())
+        ))
+    }
+
+    /// Parses the key server's answer (step 3 `pKey`): the header, then the
+    /// encrypted block (RELOAD, 16 bytes) and the 4-byte MAC, in hex.
+    /// Returns the data field to send.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for another header or length, or bad hex.
+    pub fn parse_answer(&self, key: &str) -> Result<Vec<u8>> {
+        let want = 5 + usize::from(self.header[4]);
+        let b = hex::decode(key)
+            .ok()
+            .filter(|b| b.len() == want)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "pKey: expected {} hex digits (header, data, MAC)",
+                    want * 2
+                ))
+            })?;
+        if b[..5] != self.header {
+            return Err(Error::InvalidInput(format!(
+                "pKey: header {} is not step 2's {}",
+                hex::encode_upper(&b[..5]),
+                hex::encode_upper(self.header)
+            )));
+        }
+        Ok(b[5..].to_vec())
     }
 }

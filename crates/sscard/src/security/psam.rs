@@ -52,7 +52,14 @@ impl<T: Transport> PsamModule<T> {
     fn select_keys(&mut self) -> Result<()> {
         if !self.selected {
             let c = cmd(0x00, 0xA4, 0x00, 0x00, &self.key_df.to_be_bytes(), None)?;
-            self.run("SELECT key DF", &c)?;
+            self.run("SELECT key DF", &c).map_err(|e| match e {
+                // No DF for the card's algorithm: -2202, the caller turns to the HSM steps.
+                Error::Psam {
+                    sw: sscard_apdu::StatusWord::FileNotFound,
+                    ..
+                } => Error::PsamAlgorithm,
+                e => e,
+            })?;
             self.selected = true;
         }
         Ok(())

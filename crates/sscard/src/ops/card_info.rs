@@ -1,0 +1,115 @@
+//! `pCardInfo` (spec 05 §5.1): `card identification code|card number|`.
+//! The library reads both from the card and refuses to go on (-22) when
+//! the card in the reader is not the one the caller means.
+
+use sscard_apdu::field::Format;
+
+use super::Terminal;
+use crate::error::{Error, Result};
+use crate::pin::PinPad;
+use crate::security::SecurityModule;
+use crate::transport::Transport;
+
+/// A parsed `pCardInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardInfo {
+    /// Card identification code.
+    pub card_id: [u8; 16],
+    /// Card number (EF05 tag 07, 9 characters).
+    pub card_number: String,
+}
+
+impl CardInfo {
+    /// Parses `pCardInfo`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (-23) for another shape or card number;
+    /// [`Error::BadCardId`] (-20) when the code is not 32 hex digits.
+    pub fn parse(text: &str) -> Result<Self> {
+        let parts: Vec<&str> = text.split('|').collect();
+        let [id, number, ""] = parts.as_slice() else {
+            return Err(Error::InvalidInput(
+                "pCardInfo: expected card identification code|card number|".into(),
+            ));
+        };
+        let card_id = hex::decode(id)
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
+            .ok_or_else(|| {
+                Error::BadCardId(format!(
+                    "pCardInfo: {:?} is not 32 hex digits",
+                    id.chars().take(40).collect::<String>()
+                ))
+            })?;
+        if number.is_empty()
+            || number.len() > 20
+            || !number.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(Error::InvalidInput(
+                "pCardInfo: the card number is 1 to 20 letters and digits".into(),
+            ));
+        }
+        Ok(Self {
+            card_id,
+            card_number: (*number).to_owned(),
+        })
+    }
+}
+
+impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
+    /// Reads the card identification code and card number and compares
+    /// them with `info`.
+    ///
+    /// # Errors
+    /// [`Error::CardMismatch`] (-22) when either differs.
+    pub fn check_card_info(&mut self, info: &CardInfo) -> Result<()> {
+        let facts = self.facts_or_identify()?;
+        if facts.card_id != info.card_id {
+            return Err(Error::CardMismatch(
+                "the card identification code of pCardInfo is not this card's".into(),
+            ));
+        }
+        let raw = self.read_element("card_number")?;
+        let number: String = Format::An
+            .decode(&raw)
+            .map_err(|e| Error::Malformed {
+                command: "READ RECORD",
+                reason: format!("card number: {e}"),
+            })?
+            .chars()
+            .take(9)
+            .collect();
+        if !number.eq_ignore_ascii_case(&info.card_number) {
+            return Err(Error::CardMismatch(
+                "the card number of pCardInfo is not this card's".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_and_codes() {
+        let ok = CardInfo::parse("639900D15600000500BF7C7A48FB4966|X00000019|");
+        assert_eq!(ok.map(|c| c.card_number).ok().as_deref(), Some("X00000019"));
+        for (text, code) in [
+            ("", -23),
+            ("639900D15600000500BF7C7A48FB4966|X00000019", -23),
+            ("639900D15600000500BF7C7A48FB4966||", -23),
+            ("639900D15600000500BF7C7A48FB4966|X0000 0019|", -23),
+            ("639900D15600000500BF7C7A48FB49|X00000019|", -20),
+            ("639900D15600000500BF7C7A48FB496G|X00000019|", -20),
+            ("|X00000019|", -20),
+        ] {
+            assert_eq!(
+                CardInfo::parse(text).err().map(|e| e.code()),
+                Some(code),
+                "{text:?}"
+            );
+        }
+    }
+}

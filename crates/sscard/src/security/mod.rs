@@ -2,6 +2,7 @@
 //! a remote HSM reached in steps, or (tests and CI only) a software module
 //! with keys from a file. Operations use only this trait.
 
+pub mod any;
 pub mod hsm;
 pub mod psam;
 pub mod software;

@@ -57,3 +57,30 @@ impl<A: Applet> Transport for SimTransport<A> {
         self.name.clone()
     }
 }
+
+/// A card image file run in-process, saved back (atomically) after every
+/// command that changes it, so that its state lasts across calls: a user
+/// card or a PSAM, by the kind of the profile the image names.
+/// `resolve` finds the profile from the image's profile file name.
+///
+/// # Errors
+/// [`Error::NoConnection`] for an image that cannot be read; `resolve`'s error.
+pub fn open_image(
+    path: &std::path::Path,
+    resolve: impl FnOnce(&str) -> Result<sscard_profile::Profile>,
+) -> Result<Box<dyn Transport + Send>> {
+    let image = sscard_sim::image::CardImage::load(path)
+        .map_err(|e| Error::NoConnection(format!("simulated card {}: {e}", path.display())))?;
+    let profile = std::sync::Arc::new(resolve(&image.profile)?);
+    let name = format!("sim:{}", path.display());
+    Ok(match profile.card.kind {
+        sscard_profile::CardKind::Psam => Box::new(SimTransport::new(
+            Simulator::new(sscard_sim::Psam::new(profile), image).with_store(path),
+            name,
+        )),
+        _ => Box::new(SimTransport::new(
+            Simulator::new(sscard_sim::UserCard::new(profile), image).with_store(path),
+            name,
+        )),
+    })
+}

@@ -1,0 +1,145 @@
+//! Configuration without code changes: `ssse32.toml` next to the library
+//! (or the file `SSSE32_CONFIG` names), then environment variables, which
+//! win. Read again on every call, so a change takes effect at once.
+//!
+//! ```toml
+//! reader = "Virtual PCD 00 00"      # contact reader: a name prefix, an index, or sim:IMAGE
+//! contactless_reader = "..."        # optional; with one reader, every iType uses it
+//! psam_reader = "Virtual PCD 00 01" # or "none": key-server (HSM) mode
+//! pin_source = "pinpad"             # the reader's PIN pad; "test" for CI only
+//! test_pins = "123456"              # the PINs a test source types, in order
+//! profiles = "card-profiles"        # optional: card models instead of the built-in ones
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sscard::Error;
+
+/// The settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Contact reader (name prefix, index, or `sim:IMAGE`).
+    pub reader: Option<String>,
+    /// Contactless reader.
+    pub contactless_reader: Option<String>,
+    /// PSAM reader, or `none`.
+    pub psam_reader: Option<String>,
+    /// Master keys for a software module instead of a PSAM (tests only).
+    pub keys: Option<PathBuf>,
+    /// `pinpad` (default) or `test`.
+    pub pin_source: Option<String>,
+    /// The test source's PINs, comma-separated, typed in order.
+    pub test_pins: Option<String>,
+    /// A directory of card profiles.
+    pub profiles: Option<PathBuf>,
+    /// Where the file was read from (relative paths start there).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+/// The variables, each overriding its setting.
+pub const ENV: [(&str, &str); 7] = [
+    ("SSSE32_READER", "reader"),
+    ("SSSE32_CONTACTLESS_READER", "contactless_reader"),
+    ("SSSE32_PSAM_READER", "psam_reader"),
+    ("SSSE32_KEYS", "keys"),
+    ("SSSE32_PIN_SOURCE", "pin_source"),
+    ("SSSE32_TEST_PINS", "test_pins"),
+    ("SSSE32_PROFILES", "profiles"),
+];
+
+/// The configuration file's name next to the library.
+pub const FILE_NAME: &str = "ssse32.toml";
+
+/// Where this library is loaded from: the mapping of one of its own
+/// functions in `/proc/self/maps` (Linux); elsewhere, the program's folder.
+fn library_dir() -> Option<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        let here = library_dir as fn() -> Option<PathBuf> as usize;
+        let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+        for line in maps.lines() {
+            let mut parts = line.split_whitespace();
+            let range = parts.next()?;
+            let (lo, hi) = range.split_once('-')?;
+            let (lo, hi) = (
+                usize::from_str_radix(lo, 16).ok()?,
+                usize::from_str_radix(hi, 16).ok()?,
+            );
+            if (lo..hi).contains(&here) {
+                let path = parts.nth(4)?;
+                return Path::new(path).parent().map(Path::to_path_buf);
+            }
+        }
+        None
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+    }
+}
+
+impl Config {
+    /// The file (if any), then the environment.
+    ///
+    /// # Errors
+    /// [`Error::BadArgument`] (-14) for a file that does not parse.
+    pub fn load() -> Result<Self, Error> {
+        let path = match std::env::var_os("SSSE32_CONFIG") {
+            Some(p) => Some(PathBuf::from(p)),
+            None => library_dir()
+                .map(|d| d.join(FILE_NAME))
+                .filter(|p| p.is_file()),
+        };
+        let mut cfg = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|e| Error::BadArgument(format!("{}: {e}", p.display())))?;
+                let mut c: Config = toml::from_str(&text)
+                    .map_err(|e| Error::BadArgument(format!("{}: {e}", p.display())))?;
+                c.file = Some(p);
+                c
+            }
+            None => Config::default(),
+        };
+        for (var, key) in ENV {
+            if let Ok(v) = std::env::var(var) {
+                cfg.set(key, v);
+            }
+        }
+        Ok(cfg)
+    }
+
+    fn set(&mut self, key: &str, v: String) {
+        match key {
+            "reader" => self.reader = Some(v),
+            "contactless_reader" => self.contactless_reader = Some(v),
+            "psam_reader" => self.psam_reader = Some(v),
+            "keys" => self.keys = Some(v.into()),
+            "pin_source" => self.pin_source = Some(v),
+            "test_pins" => self.test_pins = Some(v),
+            "profiles" => self.profiles = Some(v.into()),
+            _ => {}
+        }
+    }
+
+    /// A path of the file, relative to the file's folder.
+    pub fn path(&self, p: &Path) -> PathBuf {
+        match self.file.as_ref().and_then(|f| f.parent()) {
+            Some(dir) if p.is_relative() && self.file.is_some() => dir.join(p),
+            _ => p.to_path_buf(),
+        }
+    }
+
+    /// A reader setting with a `sim:` image path made absolute the same way.
+    pub fn reader_spec(&self, spec: &str) -> String {
+        match spec.strip_prefix("sim:") {
+            Some(p) => format!("sim:{}", self.path(Path::new(p)).display()),
+            None => spec.to_owned(),
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Opening the device for one call: the card (PC/SC or a simulated image),
+//! the security module (opened only when a key is needed), the PIN source.
+//! Everything is closed when the terminal is dropped, on every path.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use sscard::ops::{Profiles, Terminal};
+use sscard::pin::{Pin, PinPad, PinPrompt};
+use sscard::security::any::AnyModule;
+use sscard::security::psam::PsamModule;
+use sscard::security::software::SoftwareModule;
+use sscard::security::{CardId, Mac1Request, SecurityModule};
+use sscard::transport::pcsc::{Interface, PcscTransport, ReaderConfig};
+use sscard::transport::sim::open_image;
+use sscard::transport::Transport;
+use sscard::Error;
+use sscard_profile::Profile;
+use zeroize::Zeroizing;
+
+use crate::config::Config;
+
+/// The card models built into the library (`card-profiles/`).
+const BUILT_IN: [(&str, &str); 3] = [
+    (
+        "ssc-3.0.toml",
+        include_str!("../../../card-profiles/ssc-3.0.toml"),
+    ),
+    (
+        "ssc-2.0.toml",
+        include_str!("../../../card-profiles/ssc-2.0.toml"),
+    ),
+    (
+        "psam.toml",
+        include_str!("../../../card-profiles/psam.toml"),
+    ),
+];
+
+/// The profile file `name`: from the configured directory, else built in.
+fn profile(cfg: &Config, name: &str) -> Result<Profile, Error> {
+    if let Some(dir) = &cfg.profiles {
+        return sscard_profile::load_file(cfg.path(dir).join(name)).map_err(Error::from);
+    }
+    let (file, src) = BUILT_IN
+        .iter()
+        .find(|(f, _)| *f == name)
+        .ok_or_else(|| Error::BadArgument(format!("no built-in card profile {name}")))?;
+    sscard_profile::load_str(file, src).map_err(Error::from)
+}
+
+/// The user-card models.
+fn profiles(cfg: &Config) -> Result<Profiles, Error> {
+    if let Some(dir) = &cfg.profiles {
+        return Profiles::load_dir(&cfg.path(dir));
+    }
+    let mut v = Vec::new();
+    for (file, _) in BUILT_IN {
+        let p = profile(cfg, file)?;
+        if p.card.kind == sscard_profile::CardKind::User {
+            v.push(Arc::new(p));
+        }
+    }
+    Ok(Profiles::new(v))
+}
+
+/// A card or PSAM connection.
+pub type Card = Box<dyn Transport + Send>;
+
+fn connect(cfg: &Config, spec: &str) -> Result<Card, Error> {
+    let spec = cfg.reader_spec(spec);
+    match spec.strip_prefix("sim:") {
+        Some(path) => open_image(std::path::Path::new(path), |name| profile(cfg, name)),
+        None => Ok(Box::new(PcscTransport::connect(&spec)?)),
+    }
+}
+
+/// The card for `itype` (spec 05 §5.1): the configured readers in the
+/// order `itype` asks; reader 0 when none is configured.
+///
+/// # Errors
+/// [`Error::BadArgument`] for an `iType` outside 1–4; the last reader's error.
+pub fn card(cfg: &Config, itype: i32) -> Result<Card, Error> {
+    let iface = Interface::from_itype(itype)?;
+    let readers = ReaderConfig {
+        contact: cfg.reader.clone(),
+        contactless: cfg.contactless_reader.clone(),
+    };
+    let mut candidates = readers.candidates(iface);
+    if candidates.is_empty() {
+        candidates.push("0".into());
+    }
+    let mut last = Error::NoConnection("no reader".into());
+    for name in candidates {
+        match connect(cfg, &name) {
+            Ok(c) => return Ok(c),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// The security module, opened at its first use.
+pub struct LazyModule {
+    cfg: Config,
+    module: Option<AnyModule>,
+    /// Key-server mode: the `_HSM_` functions never use a module.
+    hsm: bool,
+}
+
+impl LazyModule {
+    fn get(&mut self) -> Result<&mut AnyModule, Error> {
+        if self.module.is_none() {
+            self.module = Some(self.open()?);
+        }
+        self.module
+            .as_mut()
+            .ok_or_else(|| Error::NoPsam("not opened".into()))
+    }
+
+    fn open(&self) -> Result<AnyModule, Error> {
+        if self.hsm {
+            return Ok(AnyModule::None("the _HSM_ steps use the key server".into()));
+        }
+        if let Some(keys) = &self.cfg.keys {
+            let masters = sscard_profile::keys::MasterKeys::load_file(self.cfg.path(keys))?;
+            let psam = profile(&self.cfg, "psam.toml")?;
+            let terminal = psam.psam.as_ref().map_or([0; 6], |p| p.terminal_number);
+            let dpk = psam.key("DPK").map_or(0x017F, |k| k.address);
+            return Ok(AnyModule::Software(SoftwareModule::new(
+                masters, terminal, dpk,
+            )));
+        }
+        match self.cfg.psam_reader.as_deref() {
+            None | Some("" | "none") => Ok(AnyModule::None(
+                "no PSAM reader configured (psam_reader): use the _HSM_ functions".into(),
+            )),
+            Some(spec) => {
+                let t = connect(&self.cfg, spec).map_err(|e| match e {
+                    Error::NoCard { reader } => Error::NoPsam(format!("no PSAM in {reader}")),
+                    Error::NoConnection(why) => Error::NoPsam(why),
+                    e => e,
+                })?;
+                Ok(AnyModule::Psam(PsamModule::new(t, 0xDF01, 0x16)))
+            }
+        }
+    }
+}
+
+impl SecurityModule for LazyModule {
+    fn terminal_number(&mut self) -> Result<[u8; 6], Error> {
+        self.get()?.terminal_number()
+    }
+    fn auth_data(
+        &mut self,
+        a: u16,
+        c: &CardId,
+        r1: &[u8; 8],
+        r2: &[u8; 8],
+    ) -> Result<[u8; 8], Error> {
+        self.get()?.auth_data(a, c, r1, r2)
+    }
+    fn sm_mac(&mut self, a: u16, c: &CardId, ch: &[u8; 8], d: &[u8]) -> Result<[u8; 4], Error> {
+        self.get()?.sm_mac(a, c, ch, d)
+    }
+    fn sm_encrypt(&mut self, a: u16, c: &CardId, ch: &[u8; 8], b: &[u8]) -> Result<Vec<u8>, Error> {
+        self.get()?.sm_encrypt(a, c, ch, b)
+    }
+    fn mac1(&mut self, r: &Mac1Request) -> Result<([u8; 4], [u8; 4]), Error> {
+        self.get()?.mac1(r)
+    }
+    fn verify_mac2(&mut self, mac2: &[u8; 4]) -> Result<(), Error> {
+        self.get()?.verify_mac2(mac2)
+    }
+}
+
+/// Where PINs come from.
+pub enum Pad {
+    /// The reader's PIN pad: VERIFY goes through it (PC/SC part 10); a
+    /// PIN the host would have to see cannot be asked for.
+    Reader,
+    /// Test PINs from the configuration, in order (CI only).
+    Test(VecDeque<Zeroizing<String>>),
+}
+
+impl PinPad for Pad {
+    fn read_pin(&mut self, prompt: PinPrompt) -> Result<Pin, Error> {
+        match self {
+            Pad::Reader => Err(Error::NotSupported(format!(
+                "{prompt:?} PIN: the reader has no PIN pad for this (PC/SC part 10); configure pin_source"
+            ))),
+            Pad::Test(pins) => match pins.pop_front() {
+                Some(p) => Pin::new(&p),
+                None => Err(Error::PinCancelled),
+            },
+        }
+    }
+}
+
+fn pad(cfg: &Config) -> Result<Pad, Error> {
+    match cfg.pin_source.as_deref() {
+        None | Some("pinpad") => Ok(Pad::Reader),
+        Some("test") => Ok(Pad::Test(
+            cfg.test_pins
+                .as_deref()
+                .unwrap_or("")
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .map(|p| Zeroizing::new(p.trim().to_owned()))
+                .collect(),
+        )),
+        Some(other) => Err(Error::BadArgument(format!(
+            "pin_source {other:?} (pinpad or test)"
+        ))),
+    }
+}
+
+/// The terminal of one call.
+pub type Term = Terminal<Card, LazyModule, Pad>;
+
+/// Opens the card for `itype`; `hsm` for the key-server steps.
+///
+/// # Errors
+/// Configuration and reader errors.
+pub fn open(cfg: &Config, itype: i32, hsm: bool) -> Result<Term, Error> {
+    let profiles = profiles(cfg)?;
+    let pad = pad(cfg)?;
+    let card = card(cfg, itype)?;
+    let module = LazyModule {
+        cfg: cfg.clone(),
+        module: None,
+        hsm,
+    };
+    Ok(Terminal::new(card, module, pad, profiles))
+}

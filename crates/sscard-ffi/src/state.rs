@@ -1,0 +1,192 @@
+//! The boundary: one call at a time (a global lock), the key-server flow
+//! kept between steps, panics caught, results written into the caller's
+//! buffer within its documented size.
+
+use std::os::raw::{c_char, c_long};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Mutex, PoisonError};
+
+use sscard::Error;
+
+use crate::calls::Pending;
+use crate::messages::describe;
+use crate::text::{gbk_fit, write};
+
+/// Output sizes the interface documents (bytes, NUL included).
+pub const OUT_512: usize = 512;
+/// 1024 bytes: `iReadCardBas`, and every output whose size spec 05 leaves open.
+pub const OUT_1024: usize = 1024;
+/// 2048 bytes: `iReadDebitRecord`.
+pub const OUT_2048: usize = 2048;
+/// 20480 bytes: `iReadCard`.
+pub const OUT_20480: usize = 20480;
+/// `iReadICCardNum`: 19 digits and the NUL.
+pub const OUT_CARD_NUM: usize = 20;
+/// `iReadICCardNum`'s error message.
+pub const OUT_ERR_MSG: usize = 200;
+
+/// The key-server flow between its steps. The lock also makes every call
+/// wait for the one before it: a reader serves one call at a time.
+static FLOW: Mutex<Option<Pending>> = Mutex::new(None);
+
+/// The flow a step continues.
+pub struct Slot(Option<Pending>);
+
+impl Slot {
+    /// The flow step 1 left, or an error naming what to call first.
+    ///
+    /// # Errors
+    /// [`Error::BadArgument`] (-14) when no flow is open.
+    pub fn take_flow(&mut self) -> Result<Pending, Error> {
+        self.0.take().ok_or_else(|| {
+            Error::BadArgument("no key-server flow open: call its Step1 first".into())
+        })
+    }
+}
+
+fn panicked() -> Error {
+    Error::BadArgument("internal error in libssse32 (a bug: please report it)".into())
+}
+
+/// Writes the outcome into `out` (`size` bytes): the text and `0`, or a
+/// description and the error's code. Text that does not fit is not cut:
+/// the call fails with -42 and says so.
+///
+/// # Safety
+/// `out` is non-null and valid for `size` bytes.
+unsafe fn finish<S: AsRef<str>>(out: *mut c_char, size: usize, r: Result<S, Error>) -> c_long {
+    let (bytes, code) = match r {
+        Ok(text) => {
+            let (bytes, cut) = gbk_fit(text.as_ref(), size);
+            if cut {
+                let e = Error::DataLength(format!(
+                    "the answer does not fit the {size}-byte output buffer"
+                ));
+                (gbk_fit(&describe(&e), size).0, e.code())
+            } else {
+                (bytes, 0)
+            }
+        }
+        Err(e) => (gbk_fit(&describe(&e), size).0, e.code()),
+    };
+    // SAFETY: gbk_fit left room for the NUL within `size`, and the caller
+    // guarantees `size` writable bytes.
+    unsafe { write(out, &bytes) };
+    c_long::from(code)
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Option<Pending>> {
+    FLOW.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A one-shot function: any open flow is closed first.
+///
+/// # Safety
+/// `out` is null or valid for `size` bytes.
+pub unsafe fn guard<S: AsRef<str>>(
+    out: *mut c_char,
+    size: usize,
+    f: impl FnOnce() -> Result<S, Error>,
+) -> c_long {
+    if out.is_null() {
+        return c_long::from(Error::BadArgument(String::new()).code());
+    }
+    let mut flow = lock();
+    *flow = None;
+    let r = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(panicked()));
+    // SAFETY: non-null, and the caller's promise on the size.
+    unsafe { finish(out, size, r) }
+}
+
+/// A Step1: any open flow is closed first; on success the new one is kept.
+///
+/// # Safety
+/// As [`guard`].
+pub unsafe fn step1<S: AsRef<str>>(
+    out: *mut c_char,
+    size: usize,
+    f: impl FnOnce() -> Result<(S, Pending), Error>,
+) -> c_long {
+    if out.is_null() {
+        return c_long::from(Error::BadArgument(String::new()).code());
+    }
+    let mut flow = lock();
+    *flow = None;
+    let r = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(panicked()));
+    let r = r.map(|(text, next)| {
+        *flow = Some(next);
+        text
+    });
+    // SAFETY: as in guard.
+    unsafe { finish(out, size, r) }
+}
+
+/// A later step: continues the open flow; keeps the next one if the step
+/// returns it; on failure the flow is closed (the card released).
+///
+/// # Safety
+/// As [`guard`].
+pub unsafe fn step<S: AsRef<str>>(
+    out: *mut c_char,
+    size: usize,
+    f: impl FnOnce(&mut Slot) -> Result<(S, Option<Pending>), Error>,
+) -> c_long {
+    if out.is_null() {
+        *lock() = None;
+        return c_long::from(Error::BadArgument(String::new()).code());
+    }
+    let mut flow = lock();
+    let mut slot = Slot(flow.take());
+    let r = catch_unwind(AssertUnwindSafe(|| f(&mut slot))).unwrap_or_else(|_| Err(panicked()));
+    drop(slot);
+    let r = r.map(|(text, next)| {
+        *flow = next;
+        text
+    });
+    // SAFETY: as in guard.
+    unsafe { finish(out, size, r) }
+}
+
+/// `iReadICCardNum`: the PAN into `num`, an error message into `err`.
+///
+/// # Safety
+/// `num` is null or valid for 20 bytes; `err` null or valid for 200.
+pub unsafe fn card_num(num: *mut c_char, err: *mut c_char) -> c_long {
+    let mut flow = lock();
+    *flow = None;
+    let r = if num.is_null() {
+        Err(Error::BadArgument("pCardNum is NULL".into()))
+    } else {
+        catch_unwind(crate::calls::read_ic_card_num).unwrap_or_else(|_| Err(panicked()))
+    };
+    let r = r.and_then(|pan| {
+        let (bytes, cut) = gbk_fit(&pan, OUT_CARD_NUM);
+        if cut {
+            Err(Error::DataLength(format!("PAN of {} digits", pan.len())))
+        } else {
+            Ok(bytes)
+        }
+    });
+    match r {
+        Ok(bytes) => {
+            // SAFETY: non-null, 20 bytes promised, and the PAN fits with its NUL.
+            unsafe { write(num, &bytes) };
+            if !err.is_null() {
+                // SAFETY: non-null, 200 bytes promised.
+                unsafe { write(err, &[]) };
+            }
+            0
+        }
+        Err(e) => {
+            if !num.is_null() {
+                // SAFETY: non-null, 20 bytes promised.
+                unsafe { write(num, &[]) };
+            }
+            if !err.is_null() {
+                // SAFETY: non-null, 200 bytes promised, the message cut to fit.
+                unsafe { write(err, &gbk_fit(&describe(&e), OUT_ERR_MSG).0) };
+            }
+            c_long::from(e.code())
+        }
+    }
+}

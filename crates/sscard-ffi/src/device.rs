@@ -38,6 +38,10 @@ const BUILT_IN: [(&str, &str); 3] = [
 
 /// The profile file `name`: from the configured directory, else built in.
 fn profile(cfg: &Config, name: &str) -> Result<Profile, Error> {
+    let name = std::path::Path::new(name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(name);
     if let Some(dir) = &cfg.profiles {
         return sscard_profile::load_file(cfg.path(dir).join(name)).map_err(Error::from);
     }

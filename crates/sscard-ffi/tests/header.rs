@@ -15,7 +15,11 @@ fn generate() -> String {
     assert_eq!(count, 24, "spec 05 §5.2 has 24 functions");
     let tmp = tempfile::tempdir().unwrap();
     let copy = tmp.path().join("exports.rs");
-    std::fs::write(&copy, src.replace("extern \"system\" fn", "extern \"C\" fn")).unwrap();
+    std::fs::write(
+        &copy,
+        src.replace("extern \"system\" fn", "extern \"C\" fn"),
+    )
+    .unwrap();
     let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).unwrap();
     let bindings = cbindgen::Builder::new()
         .with_config(config)

@@ -45,9 +45,18 @@ impl Session {
         Ok(Self { term, cfg, itype })
     }
 
+    /// A later step is a new call: the PIN source is read again (the
+    /// holder types at this step).
+    fn refresh(&mut self) -> Result<(), Error> {
+        self.cfg = Config::load()?;
+        self.term.pad = device::pad(&self.cfg)?;
+        Ok(())
+    }
+
     /// An error of a later step, telling a swapped card (-22) from one
-    /// merely removed: the card in the reader now is identified.
-    fn explain(&self, e: Error) -> Error {
+    /// merely removed: the session is closed, the card in the reader now
+    /// is identified and compared.
+    fn explain(self, e: Error) -> Error {
         if !matches!(
             e,
             Error::CardRemoved | Error::NoCard { .. } | Error::NotPowered
@@ -55,8 +64,9 @@ impl Session {
             return e;
         }
         let before = self.term.facts().map(|f| f.card_id);
-        let now = device::open(&self.cfg, self.itype, true)
-            .and_then(|mut t| t.identify().map(|f| f.card_id));
+        let (cfg, itype) = (self.cfg, self.itype);
+        drop(self.term);
+        let now = device::open(&cfg, itype, true).and_then(|mut t| t.identify().map(|f| f.card_id));
         match (before, now) {
             (Some(a), Ok(b)) if a != b => {
                 Error::CardMismatch("the card was swapped between the steps".into())
@@ -100,6 +110,7 @@ pub fn read_card_bas_step2(p: Pending, key: &str) -> Result<String, Error> {
     let Pending::ReadBas(mut s, step) = p else {
         return Err(no_step1("iReadCardBas_HSM_Step1"));
     };
+    s.refresh()?;
     let r: Result<BasicInfo, Error> = s.term.read_basic_info_hsm_step2(&step, key);
     r.map(|i| i.to_line()).map_err(|e| s.explain(e))
 }
@@ -141,6 +152,7 @@ pub fn read_card_step2(p: Pending, key: &str) -> Result<String, Error> {
     let Pending::Read(mut s, step, addr) = p else {
         return Err(no_step1("iReadCard_HSM_Step1"));
     };
+    s.refresh()?;
     let r = s
         .term
         .key_step2(&step, key)
@@ -161,6 +173,7 @@ pub fn write_card_step2(p: Pending, key: &str, data: &str) -> Result<String, Err
     let Pending::Write(mut s, step, addr) = p else {
         return Err(no_step1("iWriteCard_HSM_Step1"));
     };
+    s.refresh()?;
     let r = s
         .term
         .key_step2(&step, key)
@@ -217,6 +230,7 @@ pub fn reset_pin_step2(
     let Pending::Genuine(mut s, step, r) = p else {
         return Err(no_step1("the Step1 of this function"));
     };
+    s.refresh()?;
     if r != reload {
         return Err(no_step1("the Step1 of this function"));
     }
@@ -238,6 +252,7 @@ pub fn reset_pin_step3(p: Pending, key: &str, reload: bool) -> Result<String, Er
     let Pending::Sm(mut s, req) = p else {
         return Err(no_step1("Step1 and Step2 of this function"));
     };
+    s.refresh()?;
     if (req.header[1] == 0x5E) != reload {
         return Err(no_step1("Step1 and Step2 of this function"));
     }
@@ -269,6 +284,7 @@ pub fn do_debit_step2(p: Pending, key: &str) -> Result<String, Error> {
     let Pending::Debit(mut s, init) = p else {
         return Err(no_step1("iDoDebit_HSM_Step1"));
     };
+    s.refresh()?;
     let r = init.parse_key(key).and_then(|(txn, mac1)| {
         let (tac, mac2) = s.term.debit_complete(&init, txn, mac1)?;
         Ok(format!(

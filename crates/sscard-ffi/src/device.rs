@@ -200,7 +200,11 @@ impl PinPad for Pad {
     }
 }
 
-fn pad(cfg: &Config) -> Result<Pad, Error> {
+/// The PIN source the configuration names.
+///
+/// # Errors
+/// [`Error::BadArgument`] for an unknown source.
+pub fn pad(cfg: &Config) -> Result<Pad, Error> {
     match cfg.pin_source.as_deref() {
         None | Some("pinpad") => Ok(Pad::Reader),
         Some("test") => Ok(Pad::Test(

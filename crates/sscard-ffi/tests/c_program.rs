@@ -2,7 +2,8 @@
 //! `cc` against `include/ssse32.h` and linked with `libssse32.so`, calls
 //! every exported function against the simulated card (`Virtual PCD 00 00`)
 //! and PSAM (`Virtual PCD 00 01`) through pcscd + vpcd, and checks every
-//! output field; then the same program runs under valgrind.
+//! output field; then the same program runs under valgrind. The readers
+//! and the PIN source come from `ssse32.toml` next to the library.
 //!
 //! This test serves the cards, swaps the card when the program asks, and
 //! answers the program's key-server requests with a stand-in: the
@@ -323,8 +324,9 @@ fn run(program: &Path, wrapper: &[&str], psam_env: &[(String, String)]) -> usize
     };
     let mut child = Command::new(cmd)
         .args(args)
-        .env("SSSE32_READER", CARD_READER)
-        .env("SSSE32_PSAM_READER", PSAM_READER)
+        .env_remove("SSSE32_READER")
+        .env_remove("SSSE32_PSAM_READER")
+        .env_remove("SSSE32_PIN_SOURCE")
         .env_remove("LD_LIBRARY_PATH")
         .env_remove("SSSE32_CONFIG")
         .env_remove("SSSE32_PROFILES")
@@ -417,6 +419,14 @@ fn c_program_through_pcscd_and_under_valgrind() {
     )
     .unwrap();
     let lib_dir = tmp.path().to_path_buf();
+    // Configured as a POS installation would be: a file next to the library.
+    std::fs::write(
+        lib_dir.join("ssse32.toml"),
+        format!(
+            "reader = \"{CARD_READER}\"\npsam_reader = \"{PSAM_READER}\"\npin_source = \"test\"\n"
+        ),
+    )
+    .unwrap();
     let program = tmp.path().join("ssse32_test");
     let out = Command::new("cc")
         .args([

@@ -14,10 +14,10 @@ use sscard::ops::debit::PayInfo;
 use sscard::ops::file_addr::FileAddr;
 use sscard::ops::{Profiles, Terminal};
 use sscard::pin::{CallbackPad, Pin, PinPrompt};
+use sscard::security::any::AnyModule;
 use sscard::security::software::SoftwareModule;
 use sscard::security::{CardId, Mac1Request, SecurityModule};
 use sscard::transport::sim::SimTransport;
-use sscard::Error;
 use sscard_profile::holder::Holder;
 use sscard_profile::keys::MasterKeys;
 use sscard_profile::Generation;
@@ -32,41 +32,12 @@ fn masters() -> MasterKeys {
 }
 
 /// The terminal's module in HSM mode: no PSAM, every key operation -2201.
-struct NoPsam;
-
-fn no_psam<T>() -> sscard::Result<T> {
-    Err(Error::NoPsam("HSM mode".into()))
-}
-
-impl SecurityModule for NoPsam {
-    fn terminal_number(&mut self) -> sscard::Result<[u8; 6]> {
-        Ok([0; 6])
-    }
-    fn auth_data(
-        &mut self,
-        _: u16,
-        _: &CardId,
-        _: &[u8; 8],
-        _: &[u8; 8],
-    ) -> sscard::Result<[u8; 8]> {
-        no_psam()
-    }
-    fn sm_mac(&mut self, _: u16, _: &CardId, _: &[u8; 8], _: &[u8]) -> sscard::Result<[u8; 4]> {
-        no_psam()
-    }
-    fn sm_encrypt(&mut self, _: u16, _: &CardId, _: &[u8; 8], _: &[u8]) -> sscard::Result<Vec<u8>> {
-        no_psam()
-    }
-    fn mac1(&mut self, _: &Mac1Request) -> sscard::Result<([u8; 4], [u8; 4])> {
-        no_psam()
-    }
-    fn verify_mac2(&mut self, _: &[u8; 4]) -> sscard::Result<()> {
-        no_psam()
-    }
+fn no_psam() -> AnyModule {
+    AnyModule::None("HSM mode".into())
 }
 
 type Pad = CallbackPad<Box<dyn FnMut(PinPrompt) -> sscard::Result<Pin>>>;
-type Term = Terminal<SimTransport<UserCard>, NoPsam, Pad>;
+type Term = Terminal<SimTransport<UserCard>, AnyModule, Pad>;
 
 /// A terminal whose pad types `pins` in order (then `123456`).
 fn terminal(pins: Rc<RefCell<Vec<&'static str>>>) -> (Term, CardId) {
@@ -84,7 +55,7 @@ fn terminal(pins: Rc<RefCell<Vec<&'static str>>>) -> (Term, CardId) {
     });
     let card = SimTransport::new(Simulator::new(UserCard::new(p), img), "sim");
     (
-        Terminal::new(card, NoPsam, CallbackPad(f), profiles),
+        Terminal::new(card, no_psam(), CallbackPad(f), profiles),
         card_id,
     )
 }

@@ -601,53 +601,11 @@ fn hsm_answer(step1: &sscard::ops::hsm::ReadBasStep1) -> String {
 
 #[test]
 fn read_basic_info_through_hsm_steps() {
-    struct NoPsam;
-    impl SecurityModule for NoPsam {
-        fn terminal_number(&mut self) -> sscard::Result<[u8; 6]> {
-            Ok([0; 6])
-        }
-        fn auth_data(
-            &mut self,
-            _: u16,
-            _: &[u8; 16],
-            _: &[u8; 8],
-            _: &[u8; 8],
-        ) -> sscard::Result<[u8; 8]> {
-            Err(Error::NoPsam("HSM mode".into()))
-        }
-        fn sm_mac(
-            &mut self,
-            _: u16,
-            _: &[u8; 16],
-            _: &[u8; 8],
-            _: &[u8],
-        ) -> sscard::Result<[u8; 4]> {
-            Err(Error::NoPsam("HSM mode".into()))
-        }
-        fn sm_encrypt(
-            &mut self,
-            _: u16,
-            _: &[u8; 16],
-            _: &[u8; 8],
-            _: &[u8],
-        ) -> sscard::Result<Vec<u8>> {
-            Err(Error::NoPsam("HSM mode".into()))
-        }
-        fn mac1(
-            &mut self,
-            _: &sscard::security::Mac1Request,
-        ) -> sscard::Result<([u8; 4], [u8; 4])> {
-            Err(Error::NoPsam("HSM mode".into()))
-        }
-        fn verify_mac2(&mut self, _: &[u8; 4]) -> sscard::Result<()> {
-            Err(Error::NoPsam("HSM mode".into()))
-        }
-    }
     for generation in [Generation::V3, Generation::V2] {
         let (p, img) = card_image(generation, "zhang-san.toml");
         let mut t = Terminal::new(
             SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
-            NoPsam,
+            sscard::security::any::AnyModule::None("HSM mode".into()),
             pad(&[]).0,
             profiles(),
         );

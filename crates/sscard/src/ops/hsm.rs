@@ -5,15 +5,13 @@
 //! session stays open between the steps; a card swapped in between is
 //! [`Error::CardMismatch`].
 
-use sscard_apdu::StatusWord;
 use sscard_profile::{AccessRule, Generation};
 
-use super::{cmd, Terminal};
+use super::Terminal;
 use crate::error::{Error, Result};
 use crate::ops::basic::{historical_bytes, BasicInfo};
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
 
 /// One authentication the key server must compute.
@@ -263,25 +261,12 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// [`Error::ExternalAuth`] with the tries left; [`Error::InvalidInput`].
     pub fn key_step2(&mut self, step: &KeyStep, key: &str) -> Result<()> {
         let auth = step.auth.parse_answer(key)?;
-        let c = cmd(
-            0x00,
-            0x82,
-            0x00,
+        self.send_external_auth(
+            &step.key_name,
             step.key_id,
+            &step.df,
             &[auth, step.auth.source].concat(),
-            None,
-        )?;
-        let r = self
-            .card
-            .send("EXTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?;
-        match r.sw() {
-            StatusWord::Success => {
-                self.keys_ok.push((step.key_name.clone(), step.df.clone()));
-                Ok(())
-            }
-            StatusWord::VerifyFailed { tries } => Err(Error::ExternalAuth { tries }),
-            sw => Err(Error::from_card("EXTERNAL AUTHENTICATE", sw)),
-        }
+        )
     }
 
     /// Step 1 of reading basic information through an HSM.
@@ -357,25 +342,12 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 .key_by_address(ext.key_address)
                 .map(|(k, _)| k.clone())
                 .ok_or_else(|| Error::BadArgument("unknown external key".into()))?;
-            let c = cmd(
-                0x00,
-                0x82,
-                0x00,
+            self.send_external_auth(
+                &key.name,
                 key.id.unwrap_or(0x0A),
+                super::SSSE,
                 &[auth, src].concat(),
-                None,
             )?;
-            let r = self
-                .card
-                .send("EXTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?;
-            match r.sw() {
-                StatusWord::Success => self
-                    .keys_ok
-                    .push((key.name.clone(), super::SSSE.to_owned())),
-                StatusWord::VerifyFailed { tries } => return Err(Error::ExternalAuth { tries }),
-                // identify() took fresh selections: the challenges of step 1 are gone.
-                sw => return Err(Error::from_card("EXTERNAL AUTHENTICATE", sw)),
-            }
         }
         self.finish_basic_info(&facts)
     }

@@ -387,7 +387,19 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 e => e,
             })?;
         let data = [auth, r2].concat();
-        let c = cmd(0x00, 0x82, 0x00, id, &data, None)?;
+        self.send_external_auth(key, id, df, &data)
+    }
+
+    /// EXTERNAL AUTHENTICATE with key `id` (named `key`) and `data` (auth
+    /// data and source); on success the key stands in `df`.
+    pub(crate) fn send_external_auth(
+        &mut self,
+        key: &str,
+        id: u8,
+        df: &str,
+        data: &[u8],
+    ) -> Result<()> {
+        let c = cmd(0x00, 0x82, 0x00, id, data, None)?;
         let r = self
             .card
             .send("EXTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?;

@@ -55,6 +55,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod atomic;
 pub mod error;
 pub mod holder;
 pub mod keys;

@@ -6,7 +6,6 @@
 //! rename it over the target, fsync the directory.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -231,8 +230,7 @@ impl CardImage {
         Ok(image)
     }
 
-    /// Writes the image atomically: temporary file, fsync, rename, fsync
-    /// of the directory.
+    /// Writes the image atomically (`sscard_profile::atomic`).
     ///
     /// # Errors
     /// [`Error::Image`] on any I/O failure; the old file is then untouched.
@@ -245,27 +243,7 @@ impl CardImage {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-        {
-            let mut f = std::fs::File::create(&tmp).map_err(err)?;
-            f.write_all(&json).map_err(err)?;
-            f.sync_all().map_err(err)?;
-        }
-        std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            err(e)
-        })?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
+        sscard_profile::atomic::write_atomically(path, &json).map_err(err)?;
         Ok(())
     }
 }

@@ -50,11 +50,13 @@ fn bench(c: &mut Criterion) {
             let h = from_csv_row(&header, black_box(&rows[i])).unwrap();
             let p = prepare(&profile, &h).unwrap();
             let base = dir.path().join(&p.card_number);
-            let tmp = base.with_extension("tmp");
-            std::fs::write(&tmp, &p.holder_toml).unwrap();
-            std::fs::rename(&tmp, base.with_extension("holder.toml")).unwrap();
-            std::fs::write(&tmp, &p.script).unwrap();
-            std::fs::rename(&tmp, base.with_extension("script")).unwrap();
+            let write = sscard_profile::atomic::write_replacing;
+            write(
+                &base.with_extension("holder.toml"),
+                p.holder_toml.as_bytes(),
+            )
+            .unwrap();
+            write(&base.with_extension("script"), p.script.as_bytes()).unwrap();
         })
     });
     g.finish();

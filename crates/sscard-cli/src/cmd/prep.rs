@@ -16,10 +16,8 @@ use super::emit;
 use crate::args::{Cli, PrepArgs};
 use crate::error::{CliError, CliResult};
 
-fn write_atomically(dir: &Path, name: &str, text: &str) -> std::io::Result<()> {
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, dir.join(name))
+fn write_file(dir: &Path, name: &str, text: &str) -> std::io::Result<()> {
+    sscard_profile::atomic::write_replacing(&dir.join(name), text.as_bytes())
 }
 
 /// Runs `prep`.
@@ -53,14 +51,12 @@ pub fn run(cli: &Cli, a: &PrepArgs) -> CliResult<()> {
             .and_then(|h| prepare(&profile, &h).map_err(|e| ("profile".to_owned(), e.to_string())));
         match outcome {
             Ok(p) => {
-                let written = write_atomically(
+                let written = write_file(
                     &a.out,
                     &format!("{}.holder.toml", p.card_number),
                     &p.holder_toml,
                 )
-                .and_then(|_| {
-                    write_atomically(&a.out, &format!("{}.script", p.card_number), &p.script)
-                });
+                .and_then(|_| write_file(&a.out, &format!("{}.script", p.card_number), &p.script));
                 match written {
                     Ok(()) => good += 1,
                     Err(e) => return Err(CliError::usage(format!("{}: {e}", a.out.display()))),

@@ -279,20 +279,15 @@ impl Journal {
             .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))
     }
 
-    /// Saves atomically (temporary file, fsync, rename).
+    /// Saves atomically (`sscard_profile::atomic`).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] on I/O errors.
     pub fn save(&self, path: &Path) -> Result<()> {
-        use std::io::Write;
-        let err = |e: std::io::Error| Error::InvalidInput(format!("{}: {e}", path.display()));
-        let tmp = path.with_extension("journal.tmp");
         let json =
             serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidInput(e.to_string()))?;
-        let mut f = std::fs::File::create(&tmp).map_err(err)?;
-        f.write_all(&json).map_err(err)?;
-        f.sync_all().map_err(err)?;
-        std::fs::rename(&tmp, path).map_err(err)
+        sscard_profile::atomic::write_atomically(path, &json)
+            .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))
     }
 }
 

@@ -14,7 +14,7 @@ use sscard::Error;
 use zeroize::Zeroizing;
 
 use crate::config::Config;
-use crate::device::{self, Term};
+use crate::device::{self, Call};
 
 /// A key-server flow between its steps.
 pub enum Pending {
@@ -34,14 +34,14 @@ pub enum Pending {
 
 /// The open card of a flow, and how to find it again.
 pub struct Session {
-    term: Term,
+    term: Call,
     cfg: Config,
     itype: i32,
 }
 
 impl Session {
-    fn open(cfg: Config, itype: i32) -> Result<Self, Error> {
-        let term = device::open(&cfg, itype, true)?;
+    fn open(cfg: Config, itype: i32, function: &'static str) -> Result<Self, Error> {
+        let term = device::open(&cfg, itype, true, function)?;
         Ok(Self { term, cfg, itype })
     }
 
@@ -66,7 +66,8 @@ impl Session {
         let before = self.term.facts().map(|f| f.card_id);
         let (cfg, itype) = (self.cfg, self.itype);
         drop(self.term);
-        let now = device::open(&cfg, itype, true).and_then(|mut t| t.identify().map(|f| f.card_id));
+        let now = device::open(&cfg, itype, true, "swap-check")
+            .and_then(|mut t| t.identify().map(|f| f.card_id));
         match (before, now) {
             (Some(a), Ok(b)) if a != b => {
                 Error::CardMismatch("the card was swapped between the steps".into())
@@ -76,12 +77,12 @@ impl Session {
     }
 }
 
-fn open(itype: i32) -> Result<Term, Error> {
-    device::open(&Config::load()?, itype, false)
+fn open(function: &'static str, itype: i32) -> Result<Call, Error> {
+    device::open(&Config::load()?, itype, false, function)
 }
 
-fn checked(itype: i32, info: &CardInfo) -> Result<Term, Error> {
-    let mut t = open(itype)?;
+fn checked(function: &'static str, itype: i32, info: &CardInfo) -> Result<Call, Error> {
+    let mut t = open(function, itype)?;
     t.check_card_info(info)?;
     Ok(t)
 }
@@ -95,12 +96,12 @@ fn auth_type(a: i32) -> Result<i32, Error> {
 
 /// `iReadCardBas`.
 pub fn read_card_bas(itype: i32) -> Result<String, Error> {
-    Ok(open(itype)?.read_basic_info()?.to_line())
+    Ok(open("iReadCardBas", itype)?.read_basic_info()?.to_line())
 }
 
 /// `iReadCardBas_HSM_Step1`.
 pub fn read_card_bas_step1(itype: i32) -> Result<(String, Pending), Error> {
-    let mut s = Session::open(Config::load()?, itype)?;
+    let mut s = Session::open(Config::load()?, itype, "iReadCardBas_HSM_Step1")?;
     let step = s.term.read_basic_info_hsm_step1()?;
     Ok((step.to_line(), Pending::ReadBas(s, step)))
 }
@@ -120,7 +121,7 @@ pub fn read_card(itype: i32, auth: i32, info: &str, addr: &str) -> Result<String
     let auth = auth_type(auth)?;
     let info = CardInfo::parse(info)?;
     let addr = FileAddr::parse(addr)?;
-    checked(itype, &info)?.read_file_addr(&addr, auth)
+    checked("iReadCard", itype, &info)?.read_file_addr(&addr, auth)
 }
 
 /// `iReadCard_HSM_Step1` and `iWriteCard_HSM_Step1`.
@@ -132,7 +133,15 @@ pub fn file_step1(
 ) -> Result<(String, Pending), Error> {
     let info = CardInfo::parse(info)?;
     let addr = FileAddr::parse(addr)?;
-    let mut s = Session::open(Config::load()?, itype)?;
+    let mut s = Session::open(
+        Config::load()?,
+        itype,
+        if write {
+            "iWriteCard_HSM_Step1"
+        } else {
+            "iReadCard_HSM_Step1"
+        },
+    )?;
     s.term.check_card_info(&info)?;
     let step = s.term.key_step1(&addr, write)?;
     let algorithm = s.term.facts().map_or(0x03, |f| f.algorithm.id());
@@ -164,7 +173,7 @@ pub fn read_card_step2(p: Pending, key: &str) -> Result<String, Error> {
 pub fn write_card(itype: i32, info: &str, addr: &str, data: &str) -> Result<String, Error> {
     let info = CardInfo::parse(info)?;
     let addr = FileAddr::parse(addr)?;
-    checked(itype, &info)?.write_file_addr(&addr, data)?;
+    checked("iWriteCard", itype, &info)?.write_file_addr(&addr, data)?;
     Ok(String::new())
 }
 
@@ -183,13 +192,13 @@ pub fn write_card_step2(p: Pending, key: &str, data: &str) -> Result<String, Err
 
 /// `iVerifyPIN`.
 pub fn verify_pin(itype: i32) -> Result<String, Error> {
-    open(itype)?.verify_pin()?;
+    open("iVerifyPIN", itype)?.verify_pin()?;
     Ok(String::new())
 }
 
 /// `iChangePIN`.
 pub fn change_pin(itype: i32) -> Result<String, Error> {
-    open(itype)?.change_pin()?;
+    open("iChangePIN", itype)?.change_pin()?;
     Ok(String::new())
 }
 
@@ -197,7 +206,11 @@ pub fn change_pin(itype: i32) -> Result<String, Error> {
 /// genuine first (IRK), then the PSAM finishes the command.
 pub fn reset_pin(itype: i32, info: &str, reload: bool) -> Result<String, Error> {
     let info = CardInfo::parse(info)?;
-    let mut t = checked(itype, &info)?;
+    let mut t = checked(
+        if reload { "iReloadPIN" } else { "iUnblockPIN" },
+        itype,
+        &info,
+    )?;
     t.internal_auth()?;
     if reload {
         t.reload_pin()?;
@@ -210,7 +223,15 @@ pub fn reset_pin(itype: i32, info: &str, reload: bool) -> Result<String, Error> 
 /// `iReloadPIN_HSM_Step1` / `iUnblockPIN_HSM_Step1`.
 pub fn reset_pin_step1(itype: i32, info: &str, reload: bool) -> Result<(String, Pending), Error> {
     let info = CardInfo::parse(info)?;
-    let mut s = Session::open(Config::load()?, itype)?;
+    let mut s = Session::open(
+        Config::load()?,
+        itype,
+        if reload {
+            "iReloadPIN_HSM_Step1"
+        } else {
+            "iUnblockPIN_HSM_Step1"
+        },
+    )?;
     s.term.check_card_info(&info)?;
     let step = s.term.genuine_step1()?;
     let algorithm = s.term.facts().map_or(0x03, |f| f.algorithm.id());
@@ -266,14 +287,16 @@ pub fn reset_pin_step3(p: Pending, key: &str, reload: bool) -> Result<String, Er
 pub fn do_debit(itype: i32, info: &str, pay: &str) -> Result<String, Error> {
     let info = CardInfo::parse(info)?;
     let pay = PayInfo::parse(pay)?;
-    Ok(checked(itype, &info)?.medical_debit(&pay)?.to_line())
+    Ok(checked("iDoDebit", itype, &info)?
+        .medical_debit(&pay)?
+        .to_line())
 }
 
 /// `iDoDebit_HSM_Step1`.
 pub fn do_debit_step1(itype: i32, info: &str, pay: &str) -> Result<(String, Pending), Error> {
     let info = CardInfo::parse(info)?;
     let pay = PayInfo::parse(pay)?;
-    let mut s = Session::open(Config::load()?, itype)?;
+    let mut s = Session::open(Config::load()?, itype, "iDoDebit_HSM_Step1")?;
     s.term.check_card_info(&info)?;
     let init = s.term.debit_init(&pay)?;
     Ok((init.to_line(), Pending::Debit(s, init)))
@@ -298,12 +321,12 @@ pub fn do_debit_step2(p: Pending, key: &str) -> Result<String, Error> {
 
 /// `iReadDebitRecord`.
 pub fn read_debit_record(itype: i32) -> Result<String, Error> {
-    open(itype)?.debit_records()
+    open("iReadDebitRecord", itype)?.debit_records()
 }
 
 /// `iReadICCardNum`: automatic, contact first.
 pub fn read_ic_card_num() -> Result<String, Error> {
-    open(3)?.read_pan()
+    open("iReadICCardNum", 3)?.read_pan()
 }
 
 fn hex_upper(b: &[u8]) -> String {

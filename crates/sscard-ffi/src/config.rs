@@ -9,6 +9,7 @@
 //! pin_source = "pinpad"             # the reader's PIN pad; "test" for CI only
 //! test_pins = "123456"              # the PINs a test source types, in order
 //! profiles = "card-profiles"        # optional: card models instead of the built-in ones
+//! trace_dir = "traces"              # optional: one redacted APDU trace per call
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -34,13 +35,15 @@ pub struct Config {
     pub test_pins: Option<String>,
     /// A directory of card profiles.
     pub profiles: Option<PathBuf>,
+    /// A folder for one redacted APDU trace per call (personal data masked).
+    pub trace_dir: Option<PathBuf>,
     /// Where the file was read from (relative paths start there).
     #[serde(skip)]
     pub file: Option<PathBuf>,
 }
 
 /// The variables, each overriding its setting.
-pub const ENV: [(&str, &str); 7] = [
+pub const ENV: [(&str, &str); 8] = [
     ("SSSE32_READER", "reader"),
     ("SSSE32_CONTACTLESS_READER", "contactless_reader"),
     ("SSSE32_PSAM_READER", "psam_reader"),
@@ -48,6 +51,7 @@ pub const ENV: [(&str, &str); 7] = [
     ("SSSE32_PIN_SOURCE", "pin_source"),
     ("SSSE32_TEST_PINS", "test_pins"),
     ("SSSE32_PROFILES", "profiles"),
+    ("SSSE32_TRACE_DIR", "trace_dir"),
 ];
 
 /// The configuration file's name next to the library.
@@ -123,6 +127,7 @@ impl Config {
             "pin_source" => self.pin_source = Some(v),
             "test_pins" => self.test_pins = Some(v),
             "profiles" => self.profiles = Some(v.into()),
+            "trace_dir" => self.trace_dir = Some(v.into()),
             _ => {}
         }
     }

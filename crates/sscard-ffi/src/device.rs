@@ -3,6 +3,8 @@
 //! Everything is closed when the terminal is dropped, on every path.
 
 use std::collections::VecDeque;
+use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use sscard::ops::{Profiles, Terminal};
@@ -225,11 +227,54 @@ pub fn pad(cfg: &Config) -> Result<Pad, Error> {
 /// The terminal of one call.
 pub type Term = Terminal<Card, LazyModule, Pad>;
 
-/// Opens the card for `itype`; `hsm` for the key-server steps.
+/// The terminal of one call (or one key-server flow). With `trace_dir`
+/// configured, the card's APDUs are recorded, redacted as the host
+/// library's traces are (PINs zeroed, personal data masked), and written to
+/// `trace_dir/<time>-<function>.json` when the call ends, on every path.
+pub struct Call {
+    term: Term,
+    trace: Option<(PathBuf, &'static str)>,
+}
+
+impl Deref for Call {
+    type Target = Term;
+    fn deref(&self) -> &Term {
+        &self.term
+    }
+}
+
+impl DerefMut for Call {
+    fn deref_mut(&mut self) -> &mut Term {
+        &mut self.term
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        let Some((dir, function)) = &self.trace else {
+            return;
+        };
+        let Some(trace) = self.term.card.take_trace() else {
+            return;
+        };
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let path = dir.join(format!("{millis}-{function}.json"));
+        // A trace that cannot be written must not fail the call.
+        if let Ok(json) = trace.to_json() {
+            let _ = std::fs::create_dir_all(dir);
+            let _ = sscard_profile::atomic::write_atomically(&path, json.as_bytes());
+        }
+    }
+}
+
+/// Opens the card for `itype` for the exported `function`; `hsm` for the
+/// key-server steps.
 ///
 /// # Errors
 /// Configuration and reader errors.
-pub fn open(cfg: &Config, itype: i32, hsm: bool) -> Result<Term, Error> {
+pub fn open(cfg: &Config, itype: i32, hsm: bool, function: &'static str) -> Result<Call, Error> {
     let profiles = profiles(cfg)?;
     let pad = pad(cfg)?;
     let card = card(cfg, itype)?;
@@ -238,5 +283,10 @@ pub fn open(cfg: &Config, itype: i32, hsm: bool) -> Result<Term, Error> {
         module: None,
         hsm,
     };
-    Ok(Terminal::new(card, module, pad, profiles))
+    let mut term = Terminal::new(card, module, pad, profiles);
+    let trace = cfg.trace_dir.as_ref().map(|d| (cfg.path(d), function));
+    if trace.is_some() {
+        term.card.record(function);
+    }
+    Ok(Call { term, trace })
 }

@@ -405,4 +405,27 @@ fn bad_input_never_crashes_and_changes_nothing() {
     assert!(text.starts_with("密码错误，剩余2次"), "{text}");
     std::env::set_var("SSSE32_TEST_PINS", "123456");
     assert_eq!(call(512, |o| unsafe { iVerifyPIN(1, o) }).0, 0);
+
+    // Traces: one file per call, PINs and personal data masked.
+    let traces = tmp.path().join("traces");
+    std::env::set_var("SSSE32_TRACE_DIR", &traces);
+    assert_eq!(call(1024, |o| unsafe { iReadCardBas(1, o) }).0, 0);
+    assert_eq!(call(512, |o| unsafe { iVerifyPIN(1, o) }).0, 0);
+    std::env::remove_var("SSSE32_TRACE_DIR");
+    let mut files: Vec<_> = std::fs::read_dir(&traces)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let bas = std::fs::read_to_string(&files[0]).unwrap();
+    let pin = std::fs::read_to_string(&files[1]).unwrap();
+    assert!(bas.contains("\"operation\": \"iReadCardBas\""), "{bas}");
+    assert!(bas.contains("INTERNAL AUTHENTICATE"));
+    let ssn_hex = hex::encode_upper("11010519491231002X");
+    assert!(!bas.contains(&ssn_hex), "the SSN is in the trace");
+    assert!(!bas.contains("D5C5C8FD"), "the name is in the trace");
+    assert!(pin.contains("\"operation\": \"iVerifyPIN\""), "{pin}");
+    assert!(pin.contains("0020000003000000"), "{pin}");
+    assert!(!pin.contains("123456"), "the PIN is in the trace");
 }

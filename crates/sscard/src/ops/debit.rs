@@ -43,7 +43,7 @@ impl PayInfo {
         if account_pooled > total {
             return Err(bad("the account+pooled part exceeds the total"));
         }
-        if when.len() != 14 {
+        if when.len() != 14 || !when.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad("date-time is YYYYMMDDHHMMSS"));
         }
         let _: sscard_apdu::field::Date = when[..8]

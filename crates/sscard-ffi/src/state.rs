@@ -69,6 +69,8 @@ unsafe fn finish<S: AsRef<str>>(out: *mut c_char, size: usize, r: Result<S, Erro
         }
         Err(e) => (gbk_fit(&describe(&e), size).0, e.code()),
     };
+    // The output may be secret (the reload line holds the new PIN): wiped after the copy.
+    let bytes = zeroize::Zeroizing::new(bytes);
     // SAFETY: gbk_fit left room for the NUL within `size`, and the caller
     // guarantees `size` writable bytes.
     unsafe { write(out, &bytes) };

@@ -84,6 +84,22 @@ pub enum Command {
     /// Card profiles.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// A test key server for the reader interface's `_HSM_` steps.
+    Hsm(HsmArgs),
+}
+
+/// `hsm`: answers key-server requests (tests only: keys from a file).
+#[derive(Debug, Args)]
+pub struct HsmArgs {
+    /// Master keys (tests only).
+    #[arg(long, env = "SSCARD_KEYS")]
+    pub keys: PathBuf,
+    /// The user-card profile whose key addresses apply.
+    #[arg(long, default_value = "ssc-3.0.toml")]
+    pub profile: PathBuf,
+    /// One request (`AUTH <card id> <line>`, ...); without it, requests
+    /// are read from standard input, one per line, and answered in order.
+    pub request: Vec<String>,
 }
 
 /// `demo`.

@@ -6,9 +6,9 @@
 //! and the PIN source come from `ssse32.toml` next to the library.
 //!
 //! This test serves the cards, swaps the card when the program asks, and
-//! answers the program's key-server requests with a stand-in: the
-//! software security module over the test master keys, fed only with what
-//! the `_HSM_` step lines say. Skips without pcscd, cc or valgrind, except
+//! answers the program's key-server requests with a stand-in:
+//! `sscard::security::key_server::KeyServer` over the test master keys,
+//! fed only with what the `_HSM_` step lines say. Skips without pcscd, cc or valgrind, except
 //! with `CI=true`, where it fails.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -21,8 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sscard::security::software::SoftwareModule;
-use sscard::security::{CardId, Mac1Request, SecurityModule};
+use sscard::security::key_server::KeyServer;
 use sscard_profile::keys::MasterKeys;
 use sscard_sim::image::CardImage;
 use sscard_sim::{vpcd, Psam, Simulator, UserCard};
@@ -173,112 +172,6 @@ fn swap_to(slot: &Slot, reader: &CString, card: usize) {
     wait_card(reader, true);
 }
 
-fn hex8(s: &str) -> [u8; 8] {
-    hex::decode(s).unwrap().try_into().unwrap()
-}
-
-/// The stand-in key server: answers one request line.
-fn key_server(hsm: &mut SoftwareModule, request: &str) -> String {
-    let profile = sscard_profile::load_file(root().join("card-profiles/ssc-3.0.toml")).unwrap();
-    let address = |name: &str| profile.key(name).unwrap().address;
-    let mut words = request.splitn(3, ' ');
-    let kind = words.next().unwrap();
-    let auth = |hsm: &mut SoftwareModule, card: &CardId, a: u16, r1: &str, r2: &str| {
-        let data = hsm.auth_data(a, card, &hex8(r1), &hex8(r2)).unwrap();
-        format!("{}{r2}", hex::encode_upper(data))
-    };
-    let card_of = |s: &str| -> CardId { hex::decode(s).unwrap().try_into().unwrap() };
-    match kind {
-        "BAS" => {
-            let line = words.next().unwrap();
-            let f: Vec<&str> = line.split('|').collect();
-            let card = card_of(f[3]);
-            let internal = auth(hsm, &card, address("IRK"), f[4], f[5]);
-            let external = if f[6].is_empty() {
-                String::new()
-            } else {
-                auth(hsm, &card, address("RKSSSE"), f[6], f[7])
-            };
-            format!("{internal}|{external}|")
-        }
-        "AUTH" => {
-            let card = card_of(words.next().unwrap());
-            let f: Vec<&str> = words.next().unwrap().split('|').collect();
-            assert_eq!(f[0], "03");
-            auth(
-                hsm,
-                &card,
-                u16::from_str_radix(f[1], 16).unwrap(),
-                f[2],
-                f[3],
-            )
-        }
-        "SM" => {
-            let card = card_of(words.next().unwrap());
-            let f: Vec<&str> = words.next().unwrap().split('|').collect();
-            let a = u16::from_str_radix(f[1], 16).unwrap();
-            let challenge = hex8(f[2]);
-            let header = hex::decode(f[3]).unwrap();
-            let cipher = if f[4].is_empty() {
-                Vec::new()
-            } else {
-                let bcd = sscard_apdu::field::Format::Cn
-                    .encode(f[4], f[4].len().div_ceil(2))
-                    .unwrap();
-                let block = sscard_crypto::mac::pad80(&[&[f[4].len() as u8][..], &bcd].concat());
-                hsm.sm_encrypt(a, &card, &challenge, &block).unwrap()
-            };
-            let mac = hsm
-                .sm_mac(
-                    a,
-                    &card,
-                    &challenge,
-                    &[header.clone(), cipher.clone()].concat(),
-                )
-                .unwrap();
-            hex::encode_upper([header, cipher, mac.to_vec()].concat())
-        }
-        "MAC1" => {
-            let card = card_of(words.next().unwrap());
-            let f: Vec<&str> = words.next().unwrap().split('|').collect();
-            let amounts = hex::decode(f[4]).unwrap();
-            let dt = hex::decode(f[7]).unwrap();
-            let req = Mac1Request {
-                pseudo_random: hex::decode(f[2]).unwrap().try_into().unwrap(),
-                counter: u16::from_str_radix(f[3], 16).unwrap(),
-                total: u32::from_be_bytes(amounts[..4].try_into().unwrap()),
-                account_pooled: u32::from_be_bytes(amounts[4..].try_into().unwrap()),
-                tx_type: u8::from_str_radix(f[5], 16).unwrap(),
-                date: dt[..4].try_into().unwrap(),
-                time: dt[4..].try_into().unwrap(),
-                key_version: (u16::from_str_radix(f[1], 16).unwrap() - address("DPK") + 1) as u8,
-                algorithm: u8::from_str_radix(f[0], 16).unwrap(),
-                card_id: card,
-            };
-            let (txn, mac1) = hsm.mac1(&req).unwrap();
-            format!(
-                "{}|{}|{}|",
-                hex::encode_upper(txn),
-                f[7],
-                hex::encode_upper(mac1)
-            )
-        }
-        "MAC2" => {
-            let mac2: [u8; 4] = hex::decode(words.next().unwrap())
-                .unwrap()
-                .try_into()
-                .unwrap();
-            if hsm.verify_mac2(&mac2).is_ok() {
-                "OK"
-            } else {
-                "BAD"
-            }
-            .into()
-        }
-        other => panic!("unknown key-server request {other}"),
-    }
-}
-
 /// Runs the program (under `wrapper`, e.g. valgrind) against fresh cards;
 /// returns the number of checks it made.
 fn run(program: &Path, wrapper: &[&str], psam_env: &[(String, String)]) -> usize {
@@ -353,12 +246,14 @@ fn run(program: &Path, wrapper: &[&str], psam_env: &[(String, String)]) -> usize
     });
     let mut stdin = child.stdin.take().unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut hsm = SoftwareModule::new(masters(), [0; 6], 0x017F);
+    let profile = sscard_profile::load_file(root().join("card-profiles/ssc-3.0.toml")).unwrap();
+    let mut hsm = KeyServer::new(masters(), &profile).unwrap();
     let mut summary = None;
     for line in stdout.split(b'\n') {
         let line = String::from_utf8_lossy(&line.unwrap()).into_owned();
         let answer = if let Some(req) = line.strip_prefix("HSM ") {
-            key_server(&mut hsm, req)
+            hsm.answer(req)
+                .unwrap_or_else(|e| panic!("key server: {req}: {e}"))
         } else if line == "SWAP" {
             swap_to(&slot, &reader, 1);
             "OK".into()

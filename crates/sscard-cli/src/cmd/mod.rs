@@ -3,6 +3,7 @@
 
 mod card;
 mod demo;
+mod hsm;
 mod perso;
 mod prep;
 mod profile;
@@ -58,5 +59,6 @@ pub fn run(cli: &Cli) -> CliResult<()> {
         Command::Sim(c) => sim::run(cli, c),
         Command::Trace(c) => trace::run(cli, c),
         Command::Profile(c) => profile::run(cli, c),
+        Command::Hsm(a) => hsm::run(cli, a),
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod any;
 pub mod hsm;
+pub mod key_server;
 pub mod psam;
 pub mod software;
 

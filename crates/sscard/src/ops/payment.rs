@@ -331,18 +331,11 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         };
         let mut out = Vec::new();
         for n in 1..=count {
-            let r = self.card.send(
-                "READ RECORD",
-                &cmd(0x00, 0xB2, n, (sfi << 3) | 0x04, &[], Some(256))?,
-                Sensitivity::Plain,
-            )?;
-            match r.sw() {
-                sscard_apdu::StatusWord::Success => {}
-                sscard_apdu::StatusWord::RecordNotFound => break,
-                sw => return Err(Error::from_card("READ RECORD", sw)),
-            }
+            let Some(r) = self.sfi_record(sfi, n, Sensitivity::Plain)? else {
+                break;
+            };
             let items = dol
-                .split(r.data())
+                .split(&r)
                 .map_err(|e| malformed("READ RECORD", e.to_string()))?;
             out.push(
                 items
@@ -352,6 +345,23 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             );
         }
         Ok(out)
+    }
+
+    /// READ RECORD `n` of SFI `sfi`; `None` past the last record (or for
+    /// an SFI the application does not have).
+    fn sfi_record(&mut self, sfi: u8, n: u8, s: Sensitivity) -> Result<Option<Vec<u8>>> {
+        let r = self.card.send(
+            "READ RECORD",
+            &cmd(0x00, 0xB2, n, (sfi << 3) | 0x04, &[], Some(256))?,
+            s,
+        )?;
+        match r.sw() {
+            sscard_apdu::StatusWord::Success => Ok(Some(r.data().to_vec())),
+            sscard_apdu::StatusWord::RecordNotFound | sscard_apdu::StatusWord::FileNotFound => {
+                Ok(None)
+            }
+            sw => Err(Error::from_card("READ RECORD", sw)),
+        }
     }
 
     /// The financial application's PAN (tag `5A`), read from its records
@@ -364,18 +374,10 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.select_payment()?;
         for sfi in 1..=10u8 {
             for n in 1..=16u8 {
-                let r = self.card.send(
-                    "READ RECORD",
-                    &cmd(0x00, 0xB2, n, (sfi << 3) | 0x04, &[], Some(256))?,
-                    Sensitivity::PersonalTlv,
-                )?;
-                match r.sw() {
-                    sscard_apdu::StatusWord::Success => {}
-                    sscard_apdu::StatusWord::RecordNotFound
-                    | sscard_apdu::StatusWord::FileNotFound => break,
-                    sw => return Err(Error::from_card("READ RECORD", sw)),
-                }
-                let Ok(t) = Tlv::parse_all(r.data()) else {
+                let Some(r) = self.sfi_record(sfi, n, Sensitivity::PersonalTlv)? else {
+                    break;
+                };
+                let Ok(t) = Tlv::parse_all(&r) else {
                     continue;
                 };
                 let pan = bytes_of(&t, 0x5A);

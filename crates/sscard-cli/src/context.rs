@@ -64,7 +64,9 @@ pub fn open(args: &CardArgs, profiles_dir: &Path) -> CliResult<Term> {
                 )));
             }
             open_image(path, |name| {
-                sscard_profile::load_file(profiles_dir.join(name)).map_err(Error::from)
+                sscard_profile::load_file(profiles_dir.join(name))
+                    .map(std::sync::Arc::new)
+                    .map_err(Error::from)
             })
             .map_err(CliError::card)?
         }

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use sscard::ops::{Profiles, Terminal};
 use sscard::pin::{Pin, PinPad, PinPrompt};
@@ -38,20 +38,45 @@ const BUILT_IN: [(&str, &str); 3] = [
     ),
 ];
 
-/// The profile file `name`: from the configured directory, else built in.
-fn profile(cfg: &Config, name: &str) -> Result<Profile, Error> {
+/// A built-in model by file name.
+type Named = (&'static str, Arc<Profile>);
+
+/// The built-in models, parsed once per process (parsing is most of a
+/// call's own cost: `benches/calls.rs`).
+fn built_in() -> Result<&'static [Named], Error> {
+    static LOADED: OnceLock<Result<Vec<Named>, String>> = OnceLock::new();
+    LOADED
+        .get_or_init(|| {
+            BUILT_IN
+                .iter()
+                .map(|(file, src)| {
+                    sscard_profile::load_str(file, src)
+                        .map(|p| (*file, Arc::new(p)))
+                        .map_err(|e| e.to_string())
+                })
+                .collect()
+        })
+        .as_deref()
+        .map_err(|e| Error::BadArgument(format!("built-in card profile: {e}")))
+}
+
+/// The profile file `name`: from the configured directory (read at every
+/// call, so that edits apply), else built in.
+fn profile(cfg: &Config, name: &str) -> Result<Arc<Profile>, Error> {
     let name = std::path::Path::new(name)
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or(name);
     if let Some(dir) = &cfg.profiles {
-        return sscard_profile::load_file(cfg.path(dir).join(name)).map_err(Error::from);
+        return sscard_profile::load_file(cfg.path(dir).join(name))
+            .map(Arc::new)
+            .map_err(Error::from);
     }
-    let (file, src) = BUILT_IN
+    built_in()?
         .iter()
         .find(|(f, _)| *f == name)
-        .ok_or_else(|| Error::BadArgument(format!("no built-in card profile {name}")))?;
-    sscard_profile::load_str(file, src).map_err(Error::from)
+        .map(|(_, p)| p.clone())
+        .ok_or_else(|| Error::BadArgument(format!("no built-in card profile {name}")))
 }
 
 /// The user-card models.
@@ -59,14 +84,13 @@ fn profiles(cfg: &Config) -> Result<Profiles, Error> {
     if let Some(dir) = &cfg.profiles {
         return Profiles::load_dir(&cfg.path(dir));
     }
-    let mut v = Vec::new();
-    for (file, _) in BUILT_IN {
-        let p = profile(cfg, file)?;
-        if p.card.kind == sscard_profile::CardKind::User {
-            v.push(Arc::new(p));
-        }
-    }
-    Ok(Profiles::new(v))
+    Ok(Profiles::new(
+        built_in()?
+            .iter()
+            .filter(|(_, p)| p.card.kind == sscard_profile::CardKind::User)
+            .map(|(_, p)| p.clone())
+            .collect(),
+    ))
 }
 
 /// A card or PSAM connection.

@@ -67,11 +67,11 @@ impl<A: Applet> Transport for SimTransport<A> {
 /// [`Error::NoConnection`] for an image that cannot be read; `resolve`'s error.
 pub fn open_image(
     path: &std::path::Path,
-    resolve: impl FnOnce(&str) -> Result<sscard_profile::Profile>,
+    resolve: impl FnOnce(&str) -> Result<std::sync::Arc<sscard_profile::Profile>>,
 ) -> Result<Box<dyn Transport + Send>> {
     let image = sscard_sim::image::CardImage::load(path)
         .map_err(|e| Error::NoConnection(format!("simulated card {}: {e}", path.display())))?;
-    let profile = std::sync::Arc::new(resolve(&image.profile)?);
+    let profile = resolve(&image.profile)?;
     let name = format!("sim:{}", path.display());
     Ok(match profile.card.kind {
         sscard_profile::CardKind::Psam => Box::new(SimTransport::new(

@@ -366,6 +366,58 @@ fn bad_input_never_crashes_and_changes_nothing() {
         "bad input changed the card"
     );
 
+    // A malformed pKey in an open flow: -23, the card unchanged, the flow closed.
+    let ef06 = c("SSSEEF06|08|$");
+    let (rc, line) = call(1024, |o| unsafe {
+        iReadCard_HSM_Step1(1, b(&info), b(&ef06), o)
+    });
+    assert_eq!(rc, 0, "{line}");
+    assert!(line.starts_with("03|004C|"), "{line}");
+    let after_step1 = std::fs::read(&card).unwrap();
+    for bad in [
+        "",
+        "XYZ",
+        "00112233445566778899AABBCCDDEEFF00",
+        "0011223344556677|",
+    ] {
+        let k = c(bad);
+        let (rc, _) = call(1024, |o| unsafe {
+            iReadCard_HSM_Step1(1, b(&info), b(&ef06), o)
+        });
+        assert_eq!(rc, 0);
+        let (rc, text) = call(20480, |o| unsafe { iReadCard_HSM_Step2(b(&k), o) });
+        assert_eq!(rc, -23, "{bad:?}: {text}");
+        assert_eq!(
+            call(20480, |o| unsafe { iReadCard_HSM_Step2(b(&key), o) }).0,
+            -14,
+            "flow closed"
+        );
+    }
+    std::env::set_var("SSSE32_TEST_PINS", "123456");
+    let (rc, text) = call(512, |o| unsafe {
+        iDoDebit_HSM_Step1(1, b(&info), b(&pay), o)
+    });
+    assert_eq!(rc, 0, "{text}");
+    for bad in [
+        "",
+        "00000001|20261123101530|",
+        "00000001|20261123101531|00000000|",
+        "1|2|3|",
+    ] {
+        let k = c(bad);
+        let (rc, text) = call(1024, |o| unsafe { iDoDebit_HSM_Step2(b(&k), o) });
+        assert_eq!(rc, -23, "{bad:?}: {text}");
+        let (rc, text) = call(512, |o| unsafe {
+            iDoDebit_HSM_Step1(1, b(&info), b(&pay), o)
+        });
+        assert_eq!(rc, 0, "{text}");
+    }
+    assert_eq!(
+        std::fs::read(&card).unwrap(),
+        after_step1,
+        "a refused pKey changed the card"
+    );
+
     // The card in the reader is not pCardInfo's: -22, nothing changed.
     let other = c("639900D15600000500BF7C7A48FB4967|X00000019|");
     let (rc, text) = call(512, |o| unsafe { iDoDebit(1, b(&other), b(&pay), o) });

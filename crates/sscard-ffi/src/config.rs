@@ -57,12 +57,18 @@ pub const ENV: [(&str, &str); 8] = [
 /// The configuration file's name next to the library.
 pub const FILE_NAME: &str = "ssse32.toml";
 
-/// Where this library is loaded from: the mapping of one of its own
-/// functions in `/proc/self/maps` (Linux); elsewhere, the program's folder.
+/// Where this library is loaded from (found once: it does not move).
 fn library_dir() -> Option<PathBuf> {
+    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(find_library_dir).clone()
+}
+
+/// The mapping of one of this library's own functions in
+/// `/proc/self/maps` (Linux); elsewhere, the program's folder.
+fn find_library_dir() -> Option<PathBuf> {
     #[cfg(target_os = "linux")]
     {
-        let here = library_dir as fn() -> Option<PathBuf> as usize;
+        let here = find_library_dir as fn() -> Option<PathBuf> as usize;
         let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
         for line in maps.lines() {
             let mut parts = line.split_whitespace();

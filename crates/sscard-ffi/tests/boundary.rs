@@ -458,6 +458,20 @@ fn bad_input_never_crashes_and_changes_nothing() {
     std::env::set_var("SSSE32_TEST_PINS", "123456");
     assert_eq!(call(512, |o| unsafe { iVerifyPIN(1, o) }).0, 0);
 
+    // Calls from several threads at once are served one after the other.
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(|| {
+                (0..5)
+                    .map(|_| call(1024, |o| unsafe { iReadCardBas(1, o) }).0)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert!(t.join().unwrap().iter().all(|rc| *rc == 0));
+    }
+
     // Traces: one file per call, PINs and personal data masked.
     let traces = tmp.path().join("traces");
     std::env::set_var("SSSE32_TRACE_DIR", &traces);

@@ -157,42 +157,44 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    type R = Result<(), Box<dyn std::error::Error>>;
 
     /// In a test the library is linked into the test program: its own
     /// mapping is the program's file.
     #[test]
-    fn finds_the_folder_it_is_loaded_from() {
-        let exe = std::env::current_exe().unwrap();
+    fn finds_the_folder_it_is_loaded_from() -> R {
+        let exe = std::env::current_exe()?;
         assert_eq!(library_dir().as_deref(), exe.parent());
+        Ok(())
     }
 
     #[test]
-    fn file_then_environment() {
-        let tmp = tempfile::tempdir().unwrap();
+    fn file_then_environment() -> R {
+        let tmp = tempfile::tempdir()?;
         let file = tmp.path().join("ssse32.toml");
         std::fs::write(
             &file,
             "reader = \"sim:card.json\"\npsam_reader = \"none\"\npin_source = \"test\"\n",
-        )
-        .unwrap();
+        )?;
         std::env::set_var("SSSE32_CONFIG", &file);
         std::env::set_var("SSSE32_PSAM_READER", "Virtual PCD 00 01");
-        let cfg = Config::load().unwrap();
+        let cfg = Config::load()?;
         std::env::remove_var("SSSE32_PSAM_READER");
         assert_eq!(cfg.psam_reader.as_deref(), Some("Virtual PCD 00 01"));
         assert_eq!(cfg.pin_source.as_deref(), Some("test"));
         // A simulated card's path is relative to the file.
-        let spec = cfg.reader_spec(cfg.reader.as_deref().unwrap());
+        let spec = cfg.reader_spec(cfg.reader.as_deref().ok_or("no reader")?);
         assert_eq!(
             spec,
             format!("sim:{}", tmp.path().join("card.json").display())
         );
-        std::fs::write(&file, "reader = 1\n").unwrap();
+        std::fs::write(&file, "reader = 1\n")?;
         assert_eq!(Config::load().err().map(|e| e.code()), Some(-14));
-        std::fs::write(&file, "readr = \"x\"\n").unwrap();
+        std::fs::write(&file, "readr = \"x\"\n")?;
         assert_eq!(Config::load().err().map(|e| e.code()), Some(-14));
         std::env::remove_var("SSSE32_CONFIG");
+        Ok(())
     }
 }

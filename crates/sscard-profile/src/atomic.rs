@@ -66,38 +66,37 @@ fn write(path: &Path, bytes: &[u8], durable: bool) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
+    type R = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn replaces_files_and_leaves_devices_alone() {
-        let tmp = tempfile::tempdir().unwrap();
+    fn replaces_files_and_leaves_devices_alone() -> R {
+        let tmp = tempfile::tempdir()?;
         let p = tmp.path().join("image.json");
-        write_atomically(&p, b"old").unwrap();
-        write_replacing(&p, b"new").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        write_atomically(&p, b"old")?;
+        write_replacing(&p, b"new")?;
+        assert_eq!(std::fs::read(&p)?, b"new");
         assert_eq!(
-            std::fs::read_dir(tmp.path()).unwrap().count(),
+            std::fs::read_dir(tmp.path())?.count(),
             1,
             "no temporary left"
         );
         // A folder in the way: an error, nothing left behind.
         let d = tmp.path().join("dir");
-        std::fs::create_dir(&d).unwrap();
+        std::fs::create_dir(&d)?;
         assert!(write_atomically(&d, b"x").is_err());
-        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 2);
+        assert_eq!(std::fs::read_dir(tmp.path())?.count(), 2);
         // The null device stays a device (as root, a rename would replace it).
         #[cfg(unix)]
         {
             use std::os::unix::fs::FileTypeExt;
             let null = Path::new("/dev/null");
             if std::fs::metadata(null).is_ok_and(|m| m.file_type().is_char_device()) {
-                write_atomically(null, b"discarded").unwrap();
-                assert!(std::fs::metadata(null)
-                    .unwrap()
-                    .file_type()
-                    .is_char_device());
+                write_atomically(null, b"discarded")?;
+                assert!(std::fs::metadata(null)?.file_type().is_char_device());
             }
         }
+        Ok(())
     }
 }

@@ -132,3 +132,100 @@ fn date_time_of_other_characters() {
         );
     }
 }
+
+/// Addresses in the grammar but about any file, tag and record, read and
+/// written on a personalised card: typed errors, never a panic.
+#[test]
+fn any_address_on_a_card() {
+    use std::cell::RefCell;
+    use std::path::PathBuf;
+
+    use sscard::ops::{Profiles, Terminal};
+    use sscard::pin::{CallbackPad, Pin, PinPrompt};
+    use sscard::security::software::SoftwareModule;
+    use sscard::transport::sim::SimTransport;
+    use sscard_profile::Generation;
+    use sscard_sim::{Simulator, UserCard};
+
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let masters =
+        sscard_profile::keys::MasterKeys::load_file(root.join("fixtures/keys/test-masters.toml"))
+            .unwrap();
+    let profiles = Profiles::load_dir(&root.join("card-profiles")).unwrap();
+    let p = profiles.for_generation(Generation::V3).unwrap();
+    let h = sscard_profile::holder::Holder::load_file(root.join("fixtures/holders/zhang-san.toml"))
+        .unwrap();
+    let img = sscard_sim::perso::personalise(&p, &h, &masters).unwrap();
+    let sm = SoftwareModule::new(masters, [0; 6], 0x017F);
+    let pad = CallbackPad(|_: PinPrompt| Pin::new("123456"));
+    // The card's own files and tags, and some that are not there.
+    let mut files: Vec<(String, Vec<u8>)> = p
+        .efs
+        .iter()
+        .map(|e| (e.address_name(), e.elements.iter().map(|x| x.tag).collect()))
+        .collect();
+    files.push(("DF09EF01".into(), vec![0x01]));
+    let t = RefCell::new(Terminal::new(
+        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
+        sm,
+        pad,
+        profiles,
+    ));
+    let strategy = (
+        proptest::collection::vec(
+            (
+                0..files.len(),
+                proptest::collection::vec(
+                    (
+                        any::<prop::sample::Index>(),
+                        prop_oneof![
+                            Just(None),
+                            (1u8..=4).prop_map(Some),
+                            (200u8..=255).prop_map(Some),
+                            Just(Some(255))
+                        ],
+                    ),
+                    0..3,
+                ),
+            ),
+            1..3,
+        ),
+        any::<bool>(),
+        prop_oneof![Just("CHN".to_owned()), "[A-Z0-9^]{0,6}"],
+    );
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(1000));
+    runner
+        .run(&strategy, |(chosen, auth_key, value)| {
+            let mut addr = String::new();
+            let mut data = String::new();
+            for (file, items) in &chosen {
+                let (name, tags) = &files[*file];
+                addr.push_str(&format!("{name}|"));
+                data.push_str(&format!("{name}|"));
+                for (index, rec) in items {
+                    let tag = if tags.is_empty() {
+                        0x01
+                    } else {
+                        tags[index.index(tags.len())]
+                    };
+                    match rec {
+                        Some(r) => addr.push_str(&format!("{tag:02X}:{r}|")),
+                        None => addr.push_str(&format!("{tag:02X}|")),
+                    }
+                    data.push_str(&format!("{value}|"));
+                }
+                addr.push('$');
+                data.push('$');
+            }
+            let parsed = FileAddr::parse(&addr).unwrap();
+            let mut t = t.borrow_mut();
+            if let Err(e) = t.read_file_addr(&parsed, if auth_key { 2 } else { 1 }) {
+                prop_assert!(e.code() < 0, "{addr}: {e}");
+            }
+            if let Err(e) = t.write_file_addr(&parsed, &data) {
+                prop_assert!(e.code() < 0, "{addr} {data}: {e}");
+            }
+            Ok(())
+        })
+        .unwrap();
+}

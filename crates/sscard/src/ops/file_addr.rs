@@ -337,7 +337,14 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                             .to_bytes()
                     }
                 };
-                let number = el.record + it.record.unwrap_or(1) - 1;
+                let occurrence = it.record.unwrap_or(1);
+                if occurrence > el.occurrences {
+                    return Err(Error::InvalidInput(format!(
+                        "{}: tag {:02X} has {} records",
+                        f.name, it.tag, el.occurrences
+                    )));
+                }
+                let number = el.record + occurrence - 1;
                 plan.push((ef.clone(), number, bytes, el.personal));
             }
         }

@@ -112,7 +112,6 @@ fn bad_input_never_crashes_and_changes_nothing() {
     let b = |s: &CString| s.as_ptr().cast_mut();
 
     // (name, call with the given inputs, the inputs' variants) for each shape.
-    let mut checked = 0;
     for (label, input, want) in [
         ("null", null, -14),
         ("empty", b(&empty), -23),
@@ -263,9 +262,7 @@ fn bad_input_never_crashes_and_changes_nothing() {
             call(1024, |o| unsafe { iDoDebit_HSM_Step2(input, o) }),
             step_want,
         );
-        checked += 24;
     }
-    assert!(checked > 70);
     // A pFileAddr over its 4096-byte limit.
     let (rc, _) = call(20480, |o| unsafe {
         iReadCard(1, 1, b(&info), b(&big_addr), o)

@@ -42,21 +42,23 @@ impl HsmAuth {
     /// # Errors
     /// [`Error::InvalidInput`] for another shape or another source.
     pub fn parse_answer(&self, key: &str) -> Result<[u8; 8]> {
-        let b = hex::decode(key)
-            .ok()
-            .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
-            .ok_or_else(|| {
-                Error::InvalidInput("pKey: expected 32 hex digits (auth data and source)".into())
-            })?;
-        if b[8..] != self.source {
+        let (auth, source) = auth_pair(key).ok_or_else(|| {
+            Error::InvalidInput("pKey: expected 32 hex digits (auth data and source)".into())
+        })?;
+        if source != self.source {
             return Err(Error::InvalidInput(
                 "pKey: the source is not step 1's".into(),
             ));
         }
-        let mut auth = [0u8; 8];
-        auth.copy_from_slice(&b[..8]);
         Ok(auth)
     }
+}
+
+/// Authentication data and source from 32 hex digits.
+fn auth_pair(s: &str) -> Option<AuthPair> {
+    let b = <[u8; 16]>::try_from(hex::decode(s).ok()?.as_slice()).ok()?;
+    let (auth, source) = b.split_at(8);
+    Some((auth.try_into().ok()?, source.try_into().ok()?))
 }
 
 /// An internal authentication done by the card, to be checked by the key
@@ -141,18 +143,7 @@ pub fn parse_step2_key(key: &str) -> Result<(AuthPair, Option<AuthPair>)> {
     let [internal, external, ""] = parts.as_slice() else {
         return Err(bad());
     };
-    let pair = |s: &str| -> Result<AuthPair> {
-        let b = hex::decode(s).map_err(|_| bad())?;
-        let a: [u8; 8] = b.get(..8).and_then(|x| x.try_into().ok()).ok_or_else(bad)?;
-        let src: [u8; 8] = b
-            .get(8..16)
-            .and_then(|x| x.try_into().ok())
-            .ok_or_else(bad)?;
-        if b.len() != 16 {
-            return Err(bad());
-        }
-        Ok((a, src))
-    };
+    let pair = |s: &str| auth_pair(s).ok_or_else(bad);
     let ext = if external.is_empty() {
         None
     } else {

@@ -13,7 +13,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::ffi::CString;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -105,34 +104,9 @@ fn psam_variants(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
-/// The full name of the reader whose name starts with `prefix`.
-fn reader_name(prefix: &str) -> CString {
-    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
-    let names = ctx.list_readers_owned().unwrap();
-    names
-        .into_iter()
-        .find(|n| n.to_string_lossy().starts_with(prefix))
-        .unwrap()
-}
-
 /// Waits until pcscd sees a card in `reader` (or none).
-fn wait_card(reader: &CString, present: bool) {
-    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
-    let mut rs = [pcsc::ReaderState::new(reader.clone(), pcsc::State::UNAWARE)];
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let _ = ctx.get_status_change(Duration::from_millis(200), &mut rs);
-        let st = rs[0].event_state();
-        if st.contains(pcsc::State::PRESENT) == present {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "pcscd never saw the card {}",
-            if present { "inserted" } else { "removed" }
-        );
-        rs[0].sync_current_state();
-    }
+fn wait_card(reader: &str, present: bool) {
+    sscard::transport::pcsc::wait_card(reader, present, Duration::from_secs(15)).unwrap();
 }
 
 /// The card slot: two cards, the one in the reader chosen by `which`;
@@ -163,7 +137,7 @@ fn serve_cards(slot: Arc<Slot>, mut cards: Vec<Simulator<UserCard>>) {
     }
 }
 
-fn swap_to(slot: &Slot, reader: &CString, card: usize) {
+fn swap_to(slot: &Slot, reader: &str, card: usize) {
     slot.hold.store(true, Ordering::Relaxed);
     slot.which.store(card, Ordering::Relaxed);
     slot.drop_link.store(true, Ordering::Relaxed);
@@ -175,6 +149,9 @@ fn swap_to(slot: &Slot, reader: &CString, card: usize) {
 /// Runs the program (under `wrapper`, e.g. valgrind) against fresh cards;
 /// returns the number of checks it made.
 fn run(program: &Path, wrapper: &[&str], psam_env: &[(String, String)]) -> usize {
+    // pcscd must have seen the virtual cards of earlier tests go.
+    wait_card(CARD_READER, false);
+    wait_card(PSAM_READER, false);
     let (p, img_a) = user_image("zhang-san.toml", true);
     let (_, img_b) = user_image("li-na.toml", false);
     let cards = vec![
@@ -201,9 +178,9 @@ fn run(program: &Path, wrapper: &[&str], psam_env: &[(String, String)]) -> usize
             &ps,
         )
     });
-    let reader = reader_name(CARD_READER);
-    wait_card(&reader, true);
-    wait_card(&reader_name(PSAM_READER), true);
+    let reader = CARD_READER;
+    wait_card(reader, true);
+    wait_card(PSAM_READER, true);
 
     let (cmd, args) = match wrapper.split_first() {
         Some((w, rest)) => (
@@ -255,10 +232,10 @@ fn run(program: &Path, wrapper: &[&str], psam_env: &[(String, String)]) -> usize
             hsm.answer(req)
                 .unwrap_or_else(|e| panic!("key server: {req}: {e}"))
         } else if line == "SWAP" {
-            swap_to(&slot, &reader, 1);
+            swap_to(&slot, reader, 1);
             "OK".into()
         } else if line == "UNSWAP" {
-            swap_to(&slot, &reader, 0);
+            swap_to(&slot, reader, 0);
             "OK".into()
         } else if let Some(s) = line.strip_prefix("DONE ") {
             summary = Some(s.to_owned());

@@ -29,6 +29,22 @@ fn connect(ctx: &pcsc::Context, reader: &str) -> pcsc::Card {
     }
 }
 
+/// Waits until `reader` has no card (the host library's `wait_card`, which
+/// this crate cannot use).
+fn wait_empty(ctx: &pcsc::Context, reader: &str) {
+    let name = CString::new(reader).unwrap();
+    let mut state = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let _ = ctx.get_status_change(Duration::from_millis(100), &mut state);
+        if !state[0].event_state().contains(pcsc::State::PRESENT) {
+            return;
+        }
+        state[0].sync_current_state();
+    }
+    panic!("{reader}: a virtual card is still there");
+}
+
 fn transmit(card: &pcsc::Card, apdu: &str) -> Vec<u8> {
     let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
     card.transmit(&hex::decode(apdu).unwrap(), &mut buf)
@@ -43,6 +59,11 @@ fn card_and_psam_through_pcscd() {
         Err(e) if in_ci() => panic!("CI=true but pcscd is not reachable: {e}"),
         Err(e) => return eprintln!("skipped: pcscd is not reachable: {e}"),
     };
+    // pcscd must have seen the virtual cards of earlier tests go (it notices
+    // a vpcd link close only at its next poll).
+    for r in ["Virtual PCD 00 00", "Virtual PCD 00 01"] {
+        wait_empty(&ctx, r);
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let (p, _h, img) = image("ssc-3.0.toml", "zhang-san.toml");
     let s1 = stop.clone();

@@ -59,6 +59,10 @@ fn operations_through_pcscd() {
         Arc::new(sscard_profile::load_file(root().join("card-profiles/psam.toml")).unwrap());
     let psam_img = sscard_sim::psam::psam_image(&psam_profile, &masters).unwrap();
 
+    // pcscd must have seen the virtual cards of earlier tests go.
+    for r in ["Virtual PCD 00 00", "Virtual PCD 00 01"] {
+        sscard::transport::pcsc::wait_card(r, false, Duration::from_secs(10)).unwrap();
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let (s1, s2) = (stop.clone(), stop.clone());
     let t1 = std::thread::spawn(move || {

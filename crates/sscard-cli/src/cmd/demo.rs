@@ -15,7 +15,7 @@ use sscard::ops::payment::{load_ca_keys, PurchaseRequest};
 use sscard::ops::{Profiles, Terminal};
 use sscard::pin::{CallbackPad, Pin};
 use sscard::security::psam::PsamModule;
-use sscard::transport::pcsc::PcscTransport;
+use sscard::transport::pcsc::{wait_card, PcscTransport};
 use sscard::transport::sim::SimTransport;
 use sscard::transport::Transport;
 use sscard_crypto::x509::{self, CertKind, CertSpec, Certificate};
@@ -134,6 +134,13 @@ fn demo(
     let stop = Arc::new(AtomicBool::new(false));
     let mut bridges = Vec::new();
     let (card, psam_transport): (Box<dyn Transport>, Box<dyn Transport>) = if via_pcscd {
+        // A virtual card left by an earlier program must be gone first: pcscd
+        // would otherwise hand our commands to its closed link.
+        for reader in ["Virtual PCD 00 00", "Virtual PCD 00 01"] {
+            wait_card(reader, false, Duration::from_secs(5)).map_err(|e| {
+                format!("{reader}: {e} (another virtual card is being served there)")
+            })?;
+        }
         for (mut sim, port) in [
             (
                 Box::new(card_sim) as Box<dyn VirtualCard + Send>,
@@ -145,6 +152,9 @@ fn demo(
             bridges.push(std::thread::spawn(move || {
                 vpcd::serve(&mut sim, "127.0.0.1", port, &s)
             }));
+        }
+        for reader in ["Virtual PCD 00 00", "Virtual PCD 00 01"] {
+            wait_card(reader, true, Duration::from_secs(10))?;
         }
         say!("serving the card in Virtual PCD 00 00 and the PSAM in Virtual PCD 00 01 (pcscd + vpcd)");
         (

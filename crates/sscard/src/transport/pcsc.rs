@@ -91,6 +91,46 @@ pub fn list_readers() -> Result<Vec<String>> {
         .collect())
 }
 
+/// Waits until pcscd sees a card in the first reader whose name starts
+/// with `reader` (`present`), or none, for at most `timeout`. A POS waits
+/// for the holder's card this way; the virtual readers need it too, since
+/// pcscd notices a vpcd card leave or arrive only at its next poll.
+///
+/// # Errors
+/// [`Error::NoConnection`] without pcscd or such a reader;
+/// [`Error::NoCard`] (waiting for a card) or [`Error::Reader`] (waiting for
+/// the reader to empty) when `timeout` passes.
+pub fn wait_card(reader: &str, present: bool, timeout: std::time::Duration) -> Result<()> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(|e| map(e, reader))?;
+    let name = ctx
+        .list_readers_owned()
+        .map_err(|e| map(e, reader))?
+        .into_iter()
+        .find(|n| n.to_string_lossy().starts_with(reader))
+        .ok_or_else(|| Error::NoConnection(format!("no reader {reader:?}")))?;
+    let mut state = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match ctx.get_status_change(std::time::Duration::from_millis(100), &mut state) {
+            Ok(()) | Err(pcsc::Error::Timeout) => {}
+            Err(e) => return Err(map(e, reader)),
+        }
+        if state[0].event_state().contains(pcsc::State::PRESENT) == present {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(if present {
+                Error::NoCard {
+                    reader: reader.to_owned(),
+                }
+            } else {
+                Error::Reader(format!("{reader}: a card is still in the reader"))
+            });
+        }
+        state[0].sync_current_state();
+    }
+}
+
 /// PC/SC part 10: `CM_IOCTL_GET_FEATURE_REQUEST`.
 const GET_FEATURE_REQUEST: u32 = 3400;
 /// PC/SC part 10 feature tag of `FEATURE_VERIFY_PIN_DIRECT`.

@@ -8,17 +8,19 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "sscard", version, about, long_about = None)]
 pub struct Cli {
-    /// Card profiles directory.
-    #[arg(
-        long,
-        global = true,
-        default_value = "card-profiles",
-        env = "SSCARD_PROFILES"
-    )]
-    pub profiles: PathBuf,
-    /// Print JSON instead of text.
+    /// A folder of card profiles to use before the built-in ones.
+    #[arg(long, global = true, env = "SSCARD_PROFILES")]
+    pub profiles: Option<PathBuf>,
+    /// Print JSON instead of text (errors too), with `schema_version`.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Print every APDU as it is exchanged (`>> 00 A4 …` / `<< … 90 00`),
+    /// personal data and secrets masked.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// With `-v`: show personal data in the APDUs (secrets stay masked).
+    #[arg(long, global = true, requires = "verbose")]
+    pub reveal_apdus: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -27,8 +29,9 @@ pub struct Cli {
 /// Where the card is and who holds the keys.
 #[derive(Debug, Args, Clone)]
 pub struct CardArgs {
-    /// A PC/SC reader (name prefix or index).
-    #[arg(long, conflicts_with = "sim")]
+    /// A PC/SC reader (name prefix or index); default: the only reader
+    /// with a card.
+    #[arg(long, conflicts_with = "sim", env = "SSCARD_READER")]
     pub reader: Option<String>,
     /// A simulated card: its image file (changes are saved).
     #[arg(long)]
@@ -39,7 +42,8 @@ pub struct CardArgs {
     /// A PSAM reader (name prefix or index).
     #[arg(long, conflicts_with = "keys")]
     pub psam: Option<String>,
-    /// Read PINs from standard input, one per line, instead of asking.
+    /// Read PINs from standard input, one per line, instead of asking at
+    /// the terminal (where they are not echoed).
     #[arg(long)]
     pub pin_stdin: bool,
 }
@@ -166,8 +170,15 @@ pub struct DebitArgs {
     /// The card.
     #[command(flatten)]
     pub card: CardArgs,
-    /// pPayInfo: `total|account+pooled|YYYYMMDDHHMMSS|`.
-    pub pay_info: String,
+    /// The amount in yuan, e.g. `25.80`.
+    pub amount: String,
+    /// The part paid from the personal account and the pooled fund
+    /// (default: the whole amount).
+    #[arg(long)]
+    pub account_pooled: Option<String>,
+    /// The transaction's date and time, `YYYYMMDDHHMMSS` (default: now).
+    #[arg(long)]
+    pub at: Option<String>,
 }
 
 /// `pay`.
@@ -185,6 +196,9 @@ pub struct PayArgs {
         env = "SSCARD_CA_KEYS"
     )]
     pub ca_keys: PathBuf,
+    /// The transaction's date and time, `YYYYMMDDHHMMSS` (default: now).
+    #[arg(long)]
+    pub at: Option<String>,
 }
 
 /// `prep`.
@@ -193,12 +207,32 @@ pub struct PrepArgs {
     /// The card profile.
     #[arg(long)]
     pub profile: PathBuf,
-    /// CSV of cardholders, with a header row.
+    /// CSV of cardholders, with a header row naming the columns.
     #[arg(long)]
     pub holders: PathBuf,
-    /// Output directory.
+    /// Output folder: batch files and the folder's counters.
     #[arg(long)]
     pub out: PathBuf,
+    /// The CSV's encoding: utf-8, gbk or gb18030 (default: detected).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Issuing area code (6 digits) of the card identification codes
+    /// assigned to rows without a card_id.
+    #[arg(long, env = "SSCARD_AREA")]
+    pub area: Option<String>,
+    /// Initialising organisation number for rows without an init_org.
+    #[arg(long, env = "SSCARD_INIT_ORG")]
+    pub init_org: Option<String>,
+    /// First chip serial of assigned card identification codes (default:
+    /// the folder's counter; a serial is never used twice).
+    #[arg(long)]
+    pub serial_start: Option<u64>,
+    /// Cards per batch file.
+    #[arg(long, default_value_t = 1000)]
+    pub batch_size: usize,
+    /// Prepare cards the folder already holds again (the new batch wins).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What to personalise with.
@@ -207,7 +241,8 @@ pub struct PersoArgs {
     /// The card profile.
     #[arg(long)]
     pub profile: PathBuf,
-    /// The cardholder.
+    /// The cardholder: a holder file, or a prepared card
+    /// (`prepared/#N00000000`, `prepared/batch-000001.jsonl#N00000000`).
     #[arg(long)]
     pub holder: PathBuf,
     /// CA directory (issuer.pem, issuer.key.pem) for the PKI certificate.
@@ -254,7 +289,7 @@ pub enum SimCommand {
         /// Profile file.
         #[arg(long)]
         profile: PathBuf,
-        /// Cardholder file.
+        /// Cardholder: a holder file, or a prepared card (`prepared/#N00000000`).
         #[arg(long)]
         holder: PathBuf,
         /// Master keys.
@@ -272,6 +307,9 @@ pub enum SimCommand {
         /// The image file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Replace an existing image file.
+        #[arg(long)]
+        force: bool,
     },
     /// Serve an image (and a PSAM) behind pcscd through vpcd.
     Serve {

@@ -1,11 +1,12 @@
 //! Opening the card, the security module and the PIN source from the
 //! command line: a PC/SC reader or a simulated card image; a PSAM, a key
-//! file, or nothing.
+//! file, or nothing; PINs typed without echo, or from standard input.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
-use sscard::ops::{Profiles, Terminal};
+use sscard::builtin::ProfileSource;
+use sscard::ops::Terminal;
 use sscard::pin::{Pin, PinPad, PinPrompt};
 pub use sscard::security::any::AnyModule;
 use sscard::security::psam::PsamModule;
@@ -15,28 +16,47 @@ use sscard::transport::sim::open_image;
 use sscard::transport::Transport;
 use sscard::Error;
 use sscard_profile::keys::MasterKeys;
+use zeroize::Zeroizing;
 
-use crate::args::CardArgs;
+use crate::args::{CardArgs, Cli};
 use crate::error::{CliError, CliResult};
 
 /// A card in a reader or in the simulator.
 pub type AnyCard = Box<dyn Transport + Send>;
 
-/// PINs from standard input (one per line) or asked on the terminal.
+/// The profiles the command line names.
+pub fn profile_source(dir: Option<&Path>) -> ProfileSource {
+    ProfileSource {
+        dir: dir.map(Path::to_path_buf),
+    }
+}
+
+/// PINs from standard input (`--pin-stdin`, one per line), or typed at the
+/// terminal without echo.
 pub struct StdinPad {
-    prompt: bool,
+    from_stdin: bool,
 }
 
 impl PinPad for StdinPad {
     fn read_pin(&mut self, prompt: PinPrompt) -> sscard::Result<Pin> {
-        if self.prompt {
-            eprint!("{prompt:?} PIN: ");
-        }
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|_| Error::PinCancelled)?;
+        let line = if self.from_stdin {
+            let mut line = Zeroizing::new(String::new());
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|_| Error::PinCancelled)?;
+            line
+        } else {
+            if !std::io::stdin().is_terminal() {
+                return Err(Error::BadArgument(
+                    "a PIN is needed and standard input is not a terminal: give --pin-stdin to read it from there".into(),
+                ));
+            }
+            Zeroizing::new(
+                rpassword::prompt_password(format!("{prompt}: "))
+                    .map_err(|_| Error::PinCancelled)?,
+            )
+        };
         let digits = line.trim();
         if digits.is_empty() {
             return Err(Error::PinCancelled);
@@ -48,39 +68,49 @@ impl PinPad for StdinPad {
 /// The terminal the arguments describe.
 pub type Term = Terminal<AnyCard, AnyModule, StdinPad>;
 
+/// A PC/SC reader by name prefix or index.
+fn connect(name: &str) -> CliResult<AnyCard> {
+    Ok(Box::new(
+        PcscTransport::connect(name).map_err(CliError::card)?,
+    ))
+}
+
 /// Opens the card, the module and the PIN source.
 ///
 /// # Errors
 /// Usage errors (exit 2) for missing files; card errors (exit 1).
-pub fn open(args: &CardArgs, profiles_dir: &Path) -> CliResult<Term> {
-    let profiles = Profiles::load_dir(profiles_dir).map_err(CliError::input)?;
+pub fn open(args: &CardArgs, cli: &Cli) -> CliResult<Term> {
+    let source = profile_source(cli.profiles.as_deref());
+    let profiles = source.user_profiles().map_err(CliError::card)?;
     let card = match (&args.reader, &args.sim) {
-        (Some(r), _) => Box::new(PcscTransport::connect(r).map_err(CliError::card)?),
-        (None, Some(path)) => {
+        (_, Some(path)) => {
             if !path.is_file() {
                 return Err(CliError::usage(format!(
                     "{}: no such card image",
                     path.display()
                 )));
             }
-            open_image(path, |name| {
-                sscard_profile::load_file(profiles_dir.join(name))
-                    .map(std::sync::Arc::new)
-                    .map_err(Error::from)
-            })
-            .map_err(CliError::card)?
+            // A damaged image is reported as one, not as a reader error.
+            sscard_sim::image::CardImage::load(path).map_err(CliError::input)?;
+            open_image(path, |name| source.load(Path::new(name))).map_err(CliError::card)?
         }
-        (None, None) => return Err(CliError::usage("give --reader NAME or --sim IMAGE".into())),
+        (reader, None) => connect(&crate::readers::choose(reader.as_deref())?)?,
     };
     let module = match (&args.psam, &args.keys) {
-        (Some(r), _) => AnyModule::Psam(PsamModule::new(
-            Box::new(PcscTransport::connect(r).map_err(CliError::card)?),
-            0xDF01,
-            0x16,
-        )),
+        (Some(r), _) => {
+            let psam = source
+                .load(Path::new("psam.toml"))
+                .map_err(CliError::card)?;
+            let env = psam
+                .psam
+                .as_ref()
+                .map(|p| (p.key_df, p.terminal_number_sfi))
+                .ok_or_else(|| CliError::usage("psam.toml describes no PSAM".into()))?;
+            AnyModule::Psam(PsamModule::new(connect(r)?, env.0, env.1))
+        }
         (None, Some(k)) => {
             let masters = MasterKeys::load_file(k).map_err(CliError::input)?;
-            let psam = sscard_profile::load_file(profiles_dir.join("psam.toml")).ok();
+            let psam = source.load(Path::new("psam.toml")).ok();
             let terminal = psam
                 .as_ref()
                 .and_then(|p| p.psam.as_ref())
@@ -89,12 +119,43 @@ pub fn open(args: &CardArgs, profiles_dir: &Path) -> CliResult<Term> {
                 .as_ref()
                 .and_then(|p| p.key("DPK"))
                 .map_or(0x017F, |k| k.address);
-            AnyModule::Software(SoftwareModule::new(masters, terminal, dpk))
+            let txn = crate::terminal::next_txn_block(terminal).map_err(CliError::usage)?;
+            AnyModule::Software(SoftwareModule::new(masters, terminal, dpk).with_txn_start(txn))
         }
         (None, None) => AnyModule::None("no --psam or --keys given".into()),
     };
     let pad = StdinPad {
-        prompt: !args.pin_stdin,
+        from_stdin: args.pin_stdin,
     };
-    Ok(Terminal::new(card, module, pad, profiles))
+    let mut t = Terminal::new(card, module, pad, profiles);
+    if cli.verbose {
+        t.card.observe(verbose_printer(cli.reveal_apdus));
+    }
+    Ok(t)
+}
+
+/// `-v`: every APDU on standard error as GlobalPlatformPro prints them,
+/// `>> 00 A4 04 00 0F …` and `<< 6F … 90 00 (0.4 ms)`; secrets always
+/// masked, personal data unless `--reveal-apdus`.
+fn verbose_printer(reveal: bool) -> sscard::session::Observer {
+    use sscard::transport::trace::Sensitivity;
+    Box::new(move |x| {
+        let cmd = sscard::redact::command(x.command, x.sensitivity);
+        let data = if reveal && x.sensitivity != Sensitivity::SecretCommand {
+            x.response.data().to_vec()
+        } else {
+            sscard::redact::mask_data(x.response.data(), x.sensitivity)
+        };
+        let sw = x.response.sw().to_u16().to_be_bytes();
+        let mut rsp = sscard_apdu::hexfmt::to_spaced_hex(&data);
+        if !rsp.is_empty() {
+            rsp.push(' ');
+        }
+        rsp.push_str(&sscard_apdu::hexfmt::to_spaced_hex(&sw));
+        eprintln!(
+            ">> {cmd}\n<< {rsp} ({:.1} ms, {})",
+            x.elapsed.as_secs_f64() * 1000.0,
+            x.name
+        );
+    })
 }

@@ -47,6 +47,8 @@ fn sscard(args: &[&str], stdin: &str) -> Output {
             "SSCARD_KEYS",
             root().join("fixtures/keys/test-masters.toml"),
         )
+        .env("SSCARD_STATE_DIR", state_dir())
+        .env_remove("SSCARD_PROFILES")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -59,6 +61,13 @@ fn sscard(args: &[&str], stdin: &str) -> Output {
         r => r.unwrap(),
     }
     child.wait_with_output().unwrap()
+}
+
+/// The terminal state folder of the tests (transaction numbers).
+fn state_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sscard-cli-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
 }
 
 fn copy_image(dir: &Path, name: &str) -> String {
@@ -86,7 +95,11 @@ fn debit_pay_pin_and_log_change_the_card() {
             "--sim",
             &img,
             "--pin-stdin",
-            "25.80|20.00|20261123101530|",
+            "25.80",
+            "--account-pooled",
+            "20.00",
+            "--at",
+            "20261123101530",
         ],
         "123456\n",
     );
@@ -100,7 +113,7 @@ fn debit_pay_pin_and_log_change_the_card() {
     assert_eq!(v["balance_fen"], 7420);
     let o = sscard(&["--json", "pay", "--sim", &img, "12.00"], "");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["outcome"], "Approved");
+    assert_eq!(v["outcome"], "approved");
     assert_eq!(v["steps"].as_array().unwrap().len(), 5);
     let o = sscard(&["--json", "log", "--sim", &img, "--pin-stdin"], "123456\n");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -116,25 +129,27 @@ fn debit_pay_pin_and_log_change_the_card() {
     );
     let o = sscard(&["pin", "verify", "--sim", &img, "--pin-stdin"], "123456\n");
     assert!(o.status.success());
-    // Bad pPayInfo is a usage error: exit 2, nothing changed.
+    // A split larger than the amount is a usage error: exit 2, nothing changed.
     let o = sscard(
         &[
             "debit",
             "--sim",
             &img,
             "--pin-stdin",
-            "1.00|2.00|20261123101530|",
+            "1.00",
+            "--account-pooled",
+            "2.00",
         ],
         "123456\n",
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     // A script with expected status words stops at the first mismatch.
     let script = dir.join("s.txt");
-    std::fs::write(&script, "# select SSSE\n00A404000F7378312E73682EC9E7BBE1B1A3D5CF 9000\n00A4020002EF05 9000\n00B2070400 9000\n00B2990400 9000\n").unwrap();
+    std::fs::write(&script, "# select SSSE\n00A404000F7378312E73682EC9E7BBE1B1A3D5CF => 9000\n00A4020002EF05 => 9000\n00B2070400 => 9000\n00B2990400 => 9000\n").unwrap();
     let o = sscard(&["script", "--sim", &img, script.to_str().unwrap()], "");
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        text(&o).contains("line 5: 00B2990400 answered 6A83, expected 9000"),
+        text(&o).contains("line 5: 00 B2 99 04 00 answered 6A83"),
         "{}",
         text(&o)
     );
@@ -341,10 +356,13 @@ fn prep_ten_thousand_holders() {
         lines,
         bad_lines.iter().map(|l| u64::from(*l)).collect::<Vec<_>>()
     );
-    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 9_900 * 2);
+    // Ten batch files of at most 1,000 cards, and the folder's counters.
+    let batches = sscard_profile::batch::batch_files(&out).unwrap();
+    assert_eq!(batches.len(), 10);
+    assert!(out.join("prep-state.toml").is_file());
     // Two of the outputs personalise blank cards that then verify.
     for n in ["N00000000", "N00009999"] {
-        let holder = out.join(format!("{n}.holder.toml"));
+        let holder = PathBuf::from(format!("{}#{n}", out.display()));
         let img = tmp.path().join(format!("{n}.json"));
         let (h, i) = (holder.to_str().unwrap(), img.to_str().unwrap());
         let o = sscard(
@@ -418,8 +436,7 @@ fn prep_ten_thousand_holders() {
         )
         .status
         .success());
-        let script = out.join(format!("{n}.script"));
-        let o = sscard(&["script", "--sim", b, script.to_str().unwrap()], "");
+        let o = sscard(&["script", "--sim", b, holder.to_str().unwrap()], "");
         assert!(o.status.success(), "{}", text(&o));
     }
 }

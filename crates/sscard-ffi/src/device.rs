@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use sscard::ops::{Profiles, Terminal};
 use sscard::pin::{Pin, PinPad, PinPrompt};
@@ -22,44 +22,6 @@ use zeroize::Zeroizing;
 
 use crate::config::Config;
 
-/// The card models built into the library (`card-profiles/`).
-const BUILT_IN: [(&str, &str); 3] = [
-    (
-        "ssc-3.0.toml",
-        include_str!("../../../card-profiles/ssc-3.0.toml"),
-    ),
-    (
-        "ssc-2.0.toml",
-        include_str!("../../../card-profiles/ssc-2.0.toml"),
-    ),
-    (
-        "psam.toml",
-        include_str!("../../../card-profiles/psam.toml"),
-    ),
-];
-
-/// A built-in model by file name.
-type Named = (&'static str, Arc<Profile>);
-
-/// The built-in models, parsed once per process (parsing is most of a
-/// call's own cost: `benches/calls.rs`).
-fn built_in() -> Result<&'static [Named], Error> {
-    static LOADED: OnceLock<Result<Vec<Named>, String>> = OnceLock::new();
-    LOADED
-        .get_or_init(|| {
-            BUILT_IN
-                .iter()
-                .map(|(file, src)| {
-                    sscard_profile::load_str(file, src)
-                        .map(|p| (*file, Arc::new(p)))
-                        .map_err(|e| e.to_string())
-                })
-                .collect()
-        })
-        .as_deref()
-        .map_err(|e| Error::BadArgument(format!("built-in card profile: {e}")))
-}
-
 /// The profile file `name`: from the configured directory (read at every
 /// call, so that edits apply), else built in.
 fn profile(cfg: &Config, name: &str) -> Result<Arc<Profile>, Error> {
@@ -72,11 +34,7 @@ fn profile(cfg: &Config, name: &str) -> Result<Arc<Profile>, Error> {
             .map(Arc::new)
             .map_err(Error::from);
     }
-    built_in()?
-        .iter()
-        .find(|(f, _)| *f == name)
-        .map(|(_, p)| p.clone())
-        .ok_or_else(|| Error::BadArgument(format!("no built-in card profile {name}")))
+    sscard::builtin::by_name(name)
 }
 
 /// The user-card models.
@@ -84,13 +42,7 @@ fn profiles(cfg: &Config) -> Result<Profiles, Error> {
     if let Some(dir) = &cfg.profiles {
         return Profiles::load_dir(&cfg.path(dir));
     }
-    Ok(Profiles::new(
-        built_in()?
-            .iter()
-            .filter(|(_, p)| p.card.kind == sscard_profile::CardKind::User)
-            .map(|(_, p)| p.clone())
-            .collect(),
-    ))
+    sscard::builtin::user_profiles()
 }
 
 /// A card or PSAM connection.

@@ -60,7 +60,25 @@ impl fmt::Display for Located<'_> {
     }
 }
 
+/// An I/O error in words, without the OS's `(os error 2)` suffix:
+/// "No such file or directory".
+pub fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
 impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: &std::path::Path, e: &std::io::Error) -> Self {
+        Error::Io {
+            file: path.display().to_string(),
+            reason: io_reason(e),
+        }
+    }
+
     /// The line the error points at (0 for I/O errors).
     pub fn line(&self) -> usize {
         match self {
@@ -75,10 +93,7 @@ pub type Result<T> = core::result::Result<T, Error>;
 
 /// Reads a text file; returns its short name (for messages) and its text.
 pub(crate) fn read_source(path: &std::path::Path) -> Result<(String, String)> {
-    let src = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        file: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    let src = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
     let file = path.file_name().map_or_else(
         || path.display().to_string(),
         |f| f.to_string_lossy().into_owned(),

@@ -360,68 +360,15 @@ impl Holder {
     }
 }
 
-/// The CSV columns of a holder row, in this order (a header row naming them
-/// is expected first; `extra` columns after these go to `[extra]`).
-pub const CSV_COLUMNS: [&str; 13] = [
-    "ssn",
-    "name",
-    "sex",
-    "ethnicity",
-    "birthplace",
-    "birth_date",
-    "pin",
-    "pan",
-    "card_id",
-    "card_number",
-    "issue_date",
-    "expiry_date",
-    "init_org",
-];
-
-/// One CSV row (comma-separated, no quoting: names and addresses hold no
-/// commas) as a record, with `header` naming the columns. The issuing area
-/// code is checked too: the first two digits a province code [design: 11–65, 71, 81, 82].
-///
-/// # Errors
-/// A [`FieldError`] naming the column.
-pub fn from_csv_row(header: &[&str], line: &str) -> core::result::Result<Holder, FieldError> {
-    let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-    if cells.len() != header.len() {
-        return Err(FieldError {
-            field: "row",
-            message: format!("{} columns, the header has {}", cells.len(), header.len()),
-        });
-    }
-    let mut r = HolderRecord::default();
-    for (k, v) in header.iter().zip(&cells) {
-        let v = (*v).to_owned();
-        match *k {
-            "ssn" => r.ssn = v,
-            "name" => r.name = v,
-            "sex" => r.sex = v,
-            "ethnicity" => r.ethnicity = v,
-            "birthplace" => r.birthplace = v,
-            "birth_date" => r.birth_date = v,
-            "pin" => r.pin = Some(v).filter(|p| !p.is_empty()),
-            "pan" => r.pan = Some(v).filter(|p| !p.is_empty()),
-            "card_id" => r.card.id = v,
-            "card_number" => r.card.number = v,
-            "issue_date" => r.card.issue_date = v,
-            "expiry_date" => r.card.expiry_date = v,
-            "init_org" => r.card.init_org = v,
-            other => {
-                r.extra.insert(other.to_owned(), v);
-            }
-        }
-    }
-    let province = r.card.id.get(..2).and_then(|p| p.parse::<u8>().ok());
-    if !province.is_some_and(|p| (11..=65).contains(&p) || matches!(p, 71 | 81 | 82)) {
-        return Err(FieldError {
-            field: "card.id",
-            message: "the issuing area code does not start with a province code".into(),
-        });
-    }
-    Holder::check(r)
+/// Whether a 6-digit issuing area code starts with a province code
+/// [design: 11–65, 71, 81, 82].
+pub fn is_province_area(area: &str) -> bool {
+    area.len() == 6
+        && area.bytes().all(|b| b.is_ascii_digit())
+        && area
+            .get(..2)
+            .and_then(|p| p.parse::<u8>().ok())
+            .is_some_and(|p| (11..=65).contains(&p) || matches!(p, 71 | 81 | 82))
 }
 
 /// The 1-based line where `key = …` first appears (1 if not found).

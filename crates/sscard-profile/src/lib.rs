@@ -56,8 +56,10 @@
 #![forbid(unsafe_code)]
 
 pub mod atomic;
+pub mod batch;
 pub mod error;
 pub mod holder;
+pub mod holder_csv;
 pub mod keys;
 pub mod load;
 pub mod model;

@@ -52,6 +52,16 @@ pub enum Lifecycle {
     Issued,
 }
 
+impl core::fmt::Display for Lifecycle {
+    /// `personalising`, `issued`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Personalising => "personalising",
+            Self::Issued => "issued",
+        })
+    }
+}
+
 /// A PIN's value and try counter.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PinState {
@@ -212,11 +222,21 @@ impl CardImage {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::Image {
             path: path.display().to_string(),
-            reason: e.to_string(),
+            reason: sscard_profile::error::io_reason(&e),
         })?;
         let image: CardImage = serde_json::from_str(&text).map_err(|e| Error::Image {
             path: path.display().to_string(),
-            reason: e.to_string(),
+            reason: if e.is_eof() {
+                format!("truncated at byte {}", text.len())
+            } else {
+                let msg = e.to_string();
+                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+                format!(
+                    "not a card image at line {} column {}: {msg}",
+                    e.line(),
+                    e.column()
+                )
+            },
         })?;
         if image.format != FORMAT {
             return Err(Error::Image {
@@ -237,7 +257,7 @@ impl CardImage {
     pub fn save(&self, path: &Path) -> Result<()> {
         let err = |e: std::io::Error| Error::Image {
             path: path.display().to_string(),
-            reason: e.to_string(),
+            reason: sscard_profile::error::io_reason(&e),
         };
         let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Image {
             path: path.display().to_string(),
@@ -245,5 +265,25 @@ impl CardImage {
         })?;
         sscard_profile::atomic::write_atomically(path, &json).map_err(err)?;
         Ok(())
+    }
+
+    /// As [`CardImage::save`], but an existing file is left alone and is
+    /// an error.
+    ///
+    /// # Errors
+    /// [`Error::Image`]: the file exists, or the I/O error.
+    pub fn save_new(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Image {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        sscard_profile::atomic::write_new(path, &json).map_err(|e| Error::Image {
+            path: path.display().to_string(),
+            reason: if e.kind() == std::io::ErrorKind::AlreadyExists {
+                "exists; give --force to replace it".into()
+            } else {
+                sscard_profile::error::io_reason(&e)
+            },
+        })
     }
 }

@@ -29,9 +29,11 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod builtin;
 pub mod error;
 pub mod ops;
 pub mod pin;
+pub mod prep;
 pub mod redact;
 pub mod security;
 pub mod session;

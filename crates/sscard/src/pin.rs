@@ -23,6 +23,19 @@ pub enum PinPrompt {
     Confirm,
 }
 
+impl core::fmt::Display for PinPrompt {
+    /// The words a prompt shows: "PIN", "PKI user PIN", "current PIN", …
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Verify => "PIN",
+            Self::PkiUser => "PKI user PIN",
+            Self::Old => "current PIN",
+            Self::New => "new PIN",
+            Self::Confirm => "new PIN again",
+        })
+    }
+}
+
 /// A PIN: digits, wiped on drop, never printed.
 #[derive(Clone)]
 pub struct Pin(Zeroizing<String>);

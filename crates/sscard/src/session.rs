@@ -46,11 +46,29 @@ impl Stats {
     }
 }
 
+/// One exchange as it happens, for an observer ([`Session::observe`]).
+pub struct Exchanged<'a> {
+    /// The command's name (`SELECT`, `VERIFY`, …).
+    pub name: &'static str,
+    /// The command.
+    pub command: &'a Command,
+    /// The answer.
+    pub response: &'a Response,
+    /// What in it is secret or personal.
+    pub sensitivity: Sensitivity,
+    /// Time from sending to the answer.
+    pub elapsed: std::time::Duration,
+}
+
+/// A function shown every exchange.
+pub type Observer = Box<dyn FnMut(&Exchanged<'_>) + Send>;
+
 /// A card session over a transport.
 pub struct Session<T: Transport> {
     transport: T,
     stats: Stats,
     trace: Option<Trace>,
+    observer: Option<Observer>,
 }
 
 impl<T: Transport> Session<T> {
@@ -60,7 +78,14 @@ impl<T: Transport> Session<T> {
             transport,
             stats: Stats::default(),
             trace: None,
+            observer: None,
         }
+    }
+
+    /// Shows every exchange to `observer` as it happens (`sscard -v`); the
+    /// observer does its own redaction (`crate::redact`).
+    pub fn observe(&mut self, observer: Observer) {
+        self.observer = Some(observer);
     }
 
     /// Starts recording a redacted trace.
@@ -117,7 +142,9 @@ impl<T: Transport> Session<T> {
         let bytes = cmd.to_bytes();
         self.stats.apdus += 1;
         self.stats.sent += bytes.len();
+        let started = std::time::Instant::now();
         let rsp = self.transport.transmit(&bytes)?;
+        let elapsed = started.elapsed();
         self.stats.received += rsp.len();
         log::trace!(">>> {name} {}", crate::redact::command(cmd, sensitivity));
         let r = Response::from_bytes(&rsp).map_err(|e| Error::Malformed {
@@ -127,6 +154,15 @@ impl<T: Transport> Session<T> {
         log::trace!("<<< {}", crate::redact::response(&r, sensitivity));
         if let Some(t) = &mut self.trace {
             t.push(name, cmd, &r, sensitivity);
+        }
+        if let Some(o) = &mut self.observer {
+            o(&Exchanged {
+                name,
+                command: cmd,
+                response: &r,
+                sensitivity,
+                elapsed,
+            });
         }
         Ok(r)
     }

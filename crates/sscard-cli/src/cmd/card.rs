@@ -41,13 +41,13 @@ pub fn readers(cli: &Cli) -> CliResult<()> {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    emit(cli.json, json!({"readers": rows}), &text);
+    emit(cli, json!({"readers": rows}), &text);
     Ok(())
 }
 
 /// `info`.
 pub fn info(cli: &Cli, a: &CardArgs) -> CliResult<()> {
-    let mut t = open(a, &cli.profiles)?;
+    let mut t = open(a, cli)?;
     let facts = t.identify().map_err(CliError::card)?;
     let number = t
         .read_element("card_number")
@@ -74,15 +74,15 @@ pub fn info(cli: &Cli, a: &CardArgs) -> CliResult<()> {
     let atr = hex::encode_upper(sscard::transport::Transport::atr(t.card.transport()));
     let v = json!({
         "atr": atr,
-        "generation": format!("{:?}", facts.generation),
+        "generation": facts.generation.to_string(),
         "spec_version": facts.spec_version,
-        "algorithm": format!("{:?}", facts.algorithm),
+        "algorithm": facts.algorithm.to_string(),
         "card_id": hex::encode_upper(facts.card_id),
         "card_number": number,
         "applications": apps,
     });
     let text = format!(
-        "ATR              {}\ngeneration       {:?} ({})\nalgorithm        {:?}\ncard id          {}\ncard number      {}\napplications     {}",
+        "ATR              {}\ngeneration       {} ({})\nalgorithm        {}\ncard id          {}\ncard number      {}\napplications     {}",
         atr,
         facts.generation,
         facts.spec_version,
@@ -94,7 +94,7 @@ pub fn info(cli: &Cli, a: &CardArgs) -> CliResult<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    emit(cli.json, v, &text);
+    emit(cli, v, &text);
     Ok(())
 }
 
@@ -119,7 +119,7 @@ fn element_text(t: &mut Term, name: &str, reveal: bool) -> CliResult<Value> {
 
 /// `read`.
 pub fn read(cli: &Cli, a: &ReadArgs) -> CliResult<()> {
-    let mut t = open(&a.card, &cli.profiles)?;
+    let mut t = open(&a.card, cli)?;
     let mut values = Vec::new();
     for w in &a.what {
         if w.contains('|') {
@@ -153,7 +153,7 @@ pub fn read(cli: &Cli, a: &ReadArgs) -> CliResult<()> {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    emit(cli.json, json!({"values": values}), &text);
+    emit(cli, json!({"values": values}), &text);
     Ok(())
 }
 
@@ -181,13 +181,13 @@ fn send_hex(t: &mut Term, hex_text: &str) -> CliResult<Response> {
         .parse()
         .map_err(|e: sscard_apdu::Error| CliError::usage(format!("{hex_text}: {e}")))?;
     t.card
-        .send("APDU", &cmd, Sensitivity::Plain)
+        .send("APDU", &cmd, Sensitivity::of_command(&cmd))
         .map_err(CliError::card)
 }
 
 /// `apdu`.
 pub fn apdu(cli: &Cli, a: &ApduArgs) -> CliResult<()> {
-    let mut t = open(&a.card, &cli.profiles)?;
+    let mut t = open(&a.card, cli)?;
     let mut rows = Vec::new();
     for h in &a.apdus {
         let r = send_hex(&mut t, h)?;
@@ -206,59 +206,75 @@ pub fn apdu(cli: &Cli, a: &ApduArgs) -> CliResult<()> {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    emit(cli.json, json!({"responses": rows}), &text);
+    emit(cli, json!({"responses": rows}), &text);
     Ok(())
 }
 
-/// `script`: `APDU [SW]` per line; stops at the first mismatch (exit 1).
+/// `script`: parsed whole first (`crate::script`); stops at the first
+/// answer that is not the expected one (exit 1).
 pub fn script(cli: &Cli, a: &ScriptArgs) -> CliResult<()> {
-    let text = std::fs::read_to_string(&a.file)
+    let text = match sscard_profile::batch::find_card(&a.file.to_string_lossy())
+        .filter(|_| !a.file.is_file())
+    {
+        Some(card) => card.map_err(CliError::input)?.script,
+        None => std::fs::read_to_string(&a.file).map_err(|e| CliError::io(&a.file, &e))?,
+    };
+    let steps = crate::script::parse(&text)
         .map_err(|e| CliError::usage(format!("{}: {e}", a.file.display())))?;
-    let mut t = open(&a.card, &cli.profiles)?;
+    let mut t = open(&a.card, cli)?;
     let mut rows = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let mut parts = line.split_whitespace().collect::<Vec<_>>();
-        let expected = match parts.last() {
-            Some(sw) if parts.len() > 1 && sw.len() == 4 && u16::from_str_radix(sw, 16).is_ok() => {
-                parts.pop().map(str::to_uppercase)
+    for step in &steps {
+        let (line, command, expect) = match step {
+            crate::script::Step::Reset { line } => {
+                let atr = t.card.reset().map_err(CliError::card)?;
+                rows.push(json!({"line": line, "reset": hex::encode_upper(&atr)}));
+                if !cli.json {
+                    super::out(&format!(
+                        "line {line:>3}: reset, ATR {}",
+                        hex::encode_upper(&atr)
+                    ));
+                }
+                continue;
             }
-            _ => None,
+            crate::script::Step::Apdu {
+                line,
+                command,
+                expect,
+            } => (line, command, expect),
         };
-        let apdu = parts.concat();
-        let r = send_hex(&mut t, &apdu)?;
+        let shown = sscard::redact::command(command, Sensitivity::of_command(command));
+        let r = t
+            .card
+            .send("APDU", command, Sensitivity::of_command(command))
+            .map_err(CliError::card)?;
         let sw = format!("{:04X}", r.sw().to_u16());
-        let ok = expected.as_ref().is_none_or(|e| *e == sw);
-        rows.push(
-            json!({"line": n + 1, "command": apdu, "sw": sw, "expected": expected, "ok": ok}),
-        );
+        let ok = expect
+            .as_ref()
+            .is_none_or(|e| crate::script::matches(e, &sw));
+        rows.push(json!({"line": line, "command": shown, "sw": sw, "expected": expect, "ok": ok}));
         if !ok {
-            emit(cli.json, json!({"steps": rows, "ok": false}), "");
-            return Err(CliError {
-                code: 1,
-                message: format!(
-                    "line {}: {apdu} answered {sw}, expected {}",
-                    n + 1,
-                    expected.unwrap_or_default()
+            emit(cli, json!({"steps": rows, "ok": false}), "");
+            return Err(CliError::shown(
+                1,
+                format!(
+                    "{}: line {line}: {shown} answered {sw} ({}), expected {}",
+                    a.file.display(),
+                    r.sw().description(),
+                    expect.clone().unwrap_or_default()
                 ),
-            });
+            ));
         }
         if !cli.json {
-            super::out(&format!("line {:>3}: {} -> {}", n + 1, apdu, sw));
+            super::out(&format!("line {line:>3}: {shown} -> {sw}"));
         }
     }
-    if cli.json {
-        emit(true, json!({"steps": rows, "ok": true}), "");
-    }
+    emit(cli, json!({"steps": rows, "ok": true}), "");
     Ok(())
 }
 
 /// `pin`.
 pub fn pin(cli: &Cli, a: &PinArgs) -> CliResult<()> {
-    let mut t = open(&a.card, &cli.profiles)?;
+    let mut t = open(&a.card, cli)?;
     let r = match a.action.as_str() {
         "verify" => t.verify_pin(),
         "change" => t.change_pin(),
@@ -267,7 +283,7 @@ pub fn pin(cli: &Cli, a: &PinArgs) -> CliResult<()> {
     };
     r.map_err(CliError::card)?;
     emit(
-        cli.json,
+        cli,
         json!({"action": a.action, "ok": true}),
         &format!("PIN {}: ok", a.action),
     );
@@ -276,23 +292,51 @@ pub fn pin(cli: &Cli, a: &PinArgs) -> CliResult<()> {
 
 /// `balance`.
 pub fn balance(cli: &Cli, a: &CardArgs) -> CliResult<()> {
-    let mut t = open(a, &cli.profiles)?;
+    let mut t = open(a, cli)?;
     let b = t.balance().map_err(CliError::card)?;
     emit(
-        cli.json,
+        cli,
         json!({"balance_fen": b, "balance": fen(b)}),
         &format!("medical account balance {}", fen(b)),
     );
     Ok(())
 }
 
+/// An amount the holder pays: positive, in yuan.
+fn positive_amount(flag: &str, text: &str) -> CliResult<Amount> {
+    let a: Amount = text
+        .parse()
+        .map_err(|e: sscard_apdu::Error| CliError::usage(format!("{flag} {text}: {e}")))?;
+    if a.fen() == 0 {
+        return Err(CliError::usage(format!(
+            "{flag} {text}: the amount must be more than 0.00"
+        )));
+    }
+    Ok(a)
+}
+
 /// `debit`.
 pub fn debit(cli: &Cli, a: &DebitArgs) -> CliResult<()> {
-    let pay = PayInfo::parse(&a.pay_info).map_err(CliError::card)?;
-    let mut t = open(&a.card, &cli.profiles)?;
+    let total = positive_amount("amount", &a.amount)?;
+    let account = match &a.account_pooled {
+        Some(t) => t.parse::<Amount>().map_err(|e: sscard_apdu::Error| {
+            CliError::usage(format!("--account-pooled {t}: {e}"))
+        })?,
+        None => total,
+    };
+    let when = crate::clock::date_time(a.at.as_deref())?;
+    let pay = PayInfo::parse(&format!("{total}|{account}|{when}|")).map_err(|e| {
+        CliError::usage(match e {
+            sscard::Error::InvalidInput(m) if m.contains("exceeds") => {
+                format!("--account-pooled {account} is more than the amount {total}")
+            }
+            other => other.to_string(),
+        })
+    })?;
+    let mut t = open(&a.card, cli)?;
     let r = t.medical_debit(&pay).map_err(CliError::card)?;
     emit(
-        cli.json,
+        cli,
         json!({"line": r.to_line(), "tac": r.tac, "terminal_txn_no": r.terminal_txn_no, "balance_fen": r.balance}),
         &format!("{}\nbalance {}", r.to_line(), fen(r.balance)),
     );
@@ -301,34 +345,26 @@ pub fn debit(cli: &Cli, a: &DebitArgs) -> CliResult<()> {
 
 /// `pay`.
 pub fn pay(cli: &Cli, a: &PayArgs) -> CliResult<()> {
-    let amount: Amount = a
-        .amount
-        .parse()
-        .map_err(|e: sscard_apdu::Error| CliError::usage(e.to_string()))?;
+    let amount = positive_amount("amount", &a.amount)?;
+    let when = crate::clock::date_time(a.at.as_deref())?;
     let ca = load_ca_keys(&a.ca_keys).map_err(CliError::card)?;
-    let mut t = open(&a.card, &cli.profiles)?;
-    let req = PurchaseRequest::cny(
-        amount.fen(),
-        [0x26, 0x11, 0x23],
-        sscard_crypto::pboc::YearMonth {
-            year: 2026,
-            month: 11,
-        },
-    );
+    let mut t = open(&a.card, cli)?;
+    let (date, today) = crate::clock::purchase_date(&when);
+    let req = PurchaseRequest::cny(amount.fen(), date, today);
     let p = t.purchase(&req, &ca).map_err(CliError::card)?;
     let mut text = String::new();
     for s in &p.steps {
         text.push_str(&format!("  {s}\n"));
     }
     text.push_str(&format!(
-        "{:?}, ATC {}, available {}",
+        "{}, ATC {}, available {}",
         p.outcome,
         p.atc,
         p.available.map(fen).unwrap_or_default()
     ));
     emit(
-        cli.json,
-        json!({"outcome": format!("{:?}", p.outcome), "atc": p.atc, "cryptogram": hex::encode_upper(&p.cryptogram), "available_fen": p.available, "steps": p.steps}),
+        cli,
+        json!({"outcome": p.outcome.word(), "atc": p.atc, "cryptogram": hex::encode_upper(&p.cryptogram), "available_fen": p.available, "steps": p.steps}),
         &text,
     );
     Ok(())
@@ -336,7 +372,7 @@ pub fn pay(cli: &Cli, a: &PayArgs) -> CliResult<()> {
 
 /// `log`.
 pub fn log(cli: &Cli, a: &CardArgs) -> CliResult<()> {
-    let mut t = open(a, &cli.profiles)?;
+    let mut t = open(a, cli)?;
     let debit = t
         .read_file_addr(&FileAddr::parse("DF04EF07|$").map_err(CliError::card)?, 1)
         .map_err(CliError::card)?;
@@ -365,10 +401,6 @@ pub fn log(cli: &Cli, a: &CardArgs) -> CliResult<()> {
         ));
     }
     text.push_str(&format!("electronic cash log ({} records)", ecash.len()));
-    emit(
-        cli.json,
-        json!({"debit": records, "ecash": ecash_rows}),
-        &text,
-    );
+    emit(cli, json!({"debit": records, "ecash": ecash_rows}), &text);
     Ok(())
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use sscard::ops::debit::PayInfo;
 use sscard::ops::genuine::Trust;
 use sscard::ops::payment::{load_ca_keys, PurchaseRequest};
-use sscard::ops::{Profiles, Terminal};
+use sscard::ops::Terminal;
 use sscard::pin::{CallbackPad, Pin};
 use sscard::security::psam::PsamModule;
 use sscard::transport::pcsc::{wait_card, PcscTransport};
@@ -30,19 +30,28 @@ use sscard_sim::{Psam, Simulator, UserCard};
 use crate::args::{Cli, DemoArgs};
 use crate::error::{CliError, CliResult};
 
-/// `println!` that ignores a closed pipe.
+/// With `--json` the demo prints one document at the end, not its lines.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `println!` that ignores a closed pipe (and is silent with `--json`).
 macro_rules! say {
     ($($t:tt)*) => {
-        crate::cmd::out(&format!($($t)*))
+        if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+            crate::cmd::out(&format!($($t)*))
+        }
     };
 }
 
 /// Runs the demo.
 pub fn run(cli: &Cli, a: &DemoArgs) -> CliResult<()> {
-    demo(&cli.profiles, &a.fixtures, a.via_pcscd).map_err(|e| CliError {
-        code: 1,
-        message: e.to_string(),
-    })
+    let source = crate::context::profile_source(cli.profiles.as_deref());
+    QUIET.store(cli.json, std::sync::atomic::Ordering::Relaxed);
+    let steps =
+        demo(&source, &a.fixtures, a.via_pcscd).map_err(|e| CliError::new(1, e.to_string()))?;
+    if cli.json {
+        crate::cmd::emit(cli, serde_json::json!({"ok": true, "steps": steps}), "");
+    }
+    Ok(())
 }
 
 /// Connects to a vpcd reader, waiting for the bridge to come up.
@@ -63,11 +72,11 @@ fn connect_retry(reader: &str) -> Result<PcscTransport, Box<dyn std::error::Erro
 }
 
 fn demo(
-    profiles_dir: &Path,
+    source: &sscard::builtin::ProfileSource,
     fixtures: &Path,
     via_pcscd: bool,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let profiles = Profiles::load_dir(profiles_dir)?;
+) -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {
+    let profiles = source.user_profiles()?;
     let masters = MasterKeys::load_file(fixtures.join("keys/test-masters.toml"))?;
     let holder = Holder::load_file(fixtures.join("holders/zhang-san.toml"))?;
     let ca_dir = fixtures.join("ca");
@@ -127,7 +136,7 @@ fn demo(
         mask(&r.ssn)
     );
 
-    let psam_profile = Arc::new(sscard_profile::load_file(profiles_dir.join("psam.toml"))?);
+    let psam_profile = source.load(Path::new("psam.toml"))?;
     let psam_image = sscard_sim::psam::psam_image(&psam_profile, &masters)?;
     let card_sim = Simulator::new(UserCard::new(profile), image);
     let psam_sim = Simulator::new(Psam::new(psam_profile), psam_image);
@@ -171,8 +180,12 @@ fn demo(
     let pin = r.pin.clone().unwrap_or_else(|| "888888".into());
     let pad = CallbackPad(move |_| Pin::new(&pin));
     let mut t = Terminal::new(card, psam, pad, profiles);
+    let done = std::cell::RefCell::new(Vec::new());
     let step = |name: &str, t: &mut Terminal<_, _, _>, detail: String| {
         let s = t.card.take_stats();
+        done.borrow_mut().push(serde_json::json!({
+            "step": name, "apdus": s.apdus, "bytes": s.sent + s.received, "result": detail,
+        }));
         say!(
             "  {name:<28} {:>3} APDUs {:>5} bytes   {detail}",
             s.apdus,
@@ -194,8 +207,13 @@ fn demo(
         "genuine (SM4 + SM2 PKI)",
         &mut t,
         format!(
-            "internal auth {}, SM2 auth {:?}",
-            g.internal_auth, g.sm2_auth
+            "internal auth {}, SM2 auth {}",
+            if g.internal_auth { "passed" } else { "failed" },
+            match g.sm2_auth {
+                Some(true) => "passed",
+                Some(false) => "failed",
+                None => "not run",
+            }
         ),
     );
     let debit = t.medical_debit(&PayInfo::parse("25.80|20.00|20261123101530|")?)?;
@@ -224,7 +242,7 @@ fn demo(
     step(
         "contactless purchase 12.00",
         &mut t,
-        format!("{:?}, ATC {}", p.outcome, p.atc),
+        format!("{}, ATC {}", p.outcome, p.atc),
     );
     for s in &p.steps {
         say!("      fDDA: {s}");
@@ -235,5 +253,5 @@ fn demo(
     for b in bridges {
         let _ = b.join();
     }
-    Ok(())
+    Ok(done.into_inner())
 }

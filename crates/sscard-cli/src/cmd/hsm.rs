@@ -9,15 +9,14 @@ use std::io::BufRead;
 use sscard::security::key_server::KeyServer;
 use sscard_profile::keys::MasterKeys;
 
-use super::{out, profile_path};
+use super::out;
 use crate::args::{Cli, HsmArgs};
 use crate::error::{CliError, CliResult};
 
 /// Runs `hsm`.
 pub fn run(cli: &Cli, a: &HsmArgs) -> CliResult<()> {
     let masters = MasterKeys::load_file(&a.keys).map_err(CliError::input)?;
-    let profile =
-        sscard_profile::load_file(profile_path(cli, &a.profile)).map_err(CliError::input)?;
+    let profile = super::load_profile(cli, &a.profile)?;
     let mut server = KeyServer::new(masters, &profile).map_err(CliError::card)?;
     if !a.request.is_empty() {
         let answer = server

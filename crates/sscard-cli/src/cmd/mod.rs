@@ -13,7 +13,7 @@ mod trace;
 use serde_json::Value;
 
 use crate::args::{Cli, Command};
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 
 /// Writes a line to standard output; a closed pipe (`| head`) is not an error.
 pub(crate) fn out(line: &str) {
@@ -21,23 +21,31 @@ pub(crate) fn out(line: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
-/// Prints `value` as JSON, or `text`.
-pub(crate) fn emit(json: bool, value: Value, text: &str) {
-    if json {
-        out(&serde_json::to_string_pretty(&value).unwrap_or_default());
+/// The version of every JSON document the CLI prints (`docs/cli.md`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Prints `value` as JSON (with `schema_version` first), or `text`.
+pub(crate) fn emit(cli: &Cli, value: Value, text: &str) {
+    if cli.json {
+        let mut doc = serde_json::Map::new();
+        doc.insert("schema_version".into(), SCHEMA_VERSION.into());
+        if let Value::Object(m) = value {
+            doc.extend(m);
+        }
+        out(&serde_json::to_string_pretty(&Value::Object(doc)).unwrap_or_default());
     } else if !text.is_empty() {
         out(text);
     }
 }
 
-/// A profile path as given, or else in the profiles directory: `--profile
-/// ssc-3.0.toml` works from anywhere.
-pub(crate) fn profile_path(cli: &Cli, p: &std::path::Path) -> std::path::PathBuf {
-    if p.exists() {
-        p.to_path_buf()
-    } else {
-        cli.profiles.join(p)
-    }
+/// A profile as given: a file path, else a file of the `--profiles`
+/// folder, else a built-in profile of that name: `--profile ssc-3.0.toml`
+/// works from any folder.
+pub(crate) fn load_profile(cli: &Cli, p: &std::path::Path) -> CliResult<sscard_profile::Profile> {
+    crate::context::profile_source(cli.profiles.as_deref())
+        .load(p)
+        .map(|p| (*p).clone())
+        .map_err(CliError::card)
 }
 
 /// Runs the parsed command.

@@ -15,8 +15,8 @@ use crate::error::{CliError, CliResult};
 
 fn load(cli: &Cli, a: &PersoArgs) -> CliResult<(sscard_profile::Profile, Holder)> {
     Ok((
-        sscard_profile::load_file(super::profile_path(cli, &a.profile)).map_err(CliError::input)?,
-        Holder::load_file(&a.holder).map_err(CliError::input)?,
+        super::load_profile(cli, &a.profile)?,
+        sscard_profile::batch::load_holder(&a.holder).map_err(CliError::input)?,
     ))
 }
 
@@ -31,7 +31,7 @@ pub fn run(cli: &Cli, c: &PersoCommand) -> CliResult<()> {
                 .enumerate()
                 .map(|(i, s)| format!("{:>3} {}", i + 1, s.describe()))
                 .collect();
-            emit(cli.json, json!({"steps": lines}), &lines.join("\n"));
+            emit(cli, json!({"steps": lines}), &lines.join("\n"));
             Ok(())
         }
         PersoCommand::Run {
@@ -58,12 +58,12 @@ pub fn run(cli: &Cli, c: &PersoCommand) -> CliResult<()> {
                 .map(|d| CertIssuer::from_dir(d))
                 .transpose()
                 .map_err(CliError::card)?;
-            let mut t = open(card, &cli.profiles)?;
+            let mut t = open(card, cli)?;
             let ran = t
                 .personalise(&p, &h, &steps, &journal, ca.as_ref())
                 .map_err(CliError::card)?;
             emit(
-                cli.json,
+                cli,
                 json!({"steps": steps.len(), "ran": ran, "journal": journal}),
                 &format!(
                     "personalised: {ran} of {} steps run now (journal {})",
@@ -90,12 +90,12 @@ pub fn run(cli: &Cli, c: &PersoCommand) -> CliResult<()> {
                 }
                 None => None,
             };
-            let mut t = open(card, &cli.profiles)?;
+            let mut t = open(card, cli)?;
             let bad = t
                 .verify_personalisation(&p, &h, trust.as_ref())
                 .map_err(CliError::card)?;
             emit(
-                cli.json,
+                cli,
                 json!({"ok": bad.is_empty(), "mismatches": bad}),
                 &if bad.is_empty() {
                     "card verifies equal to the plan".to_owned()
@@ -106,10 +106,7 @@ pub fn run(cli: &Cli, c: &PersoCommand) -> CliResult<()> {
             if bad.is_empty() {
                 Ok(())
             } else {
-                Err(CliError {
-                    code: 1,
-                    message: format!("{} mismatches", bad.len()),
-                })
+                Err(CliError::shown(1, format!("{} mismatches", bad.len())))
             }
         }
     }

@@ -1,105 +1,139 @@
-//! `prep`: batch data preparation. Every row is checked (SSN check digit,
-//! GBK-encodable name, dates, area code); a bad row is reported with its
-//! line number and reason and the good ones still produce their outputs,
-//! written atomically (temporary file, rename), with a progress bar on a
-//! terminal and a summary at the end.
+//! `prep`: batch data preparation over `sscard::prep`: the CSV streamed
+//! (UTF-8, GBK or GB 18030), duplicates and cards already prepared refused,
+//! card identification codes assigned from the folder's counter, one
+//! atomic batch file per 1,000 cards, a progress bar on a terminal and a
+//! summary at the end.
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::time::Instant;
 
 use serde_json::json;
-use sscard::ops::perso::prepare;
-use sscard_profile::holder::from_csv_row;
+use sscard::prep::{PrepError, PrepOptions};
+use sscard_profile::holder_csv::{Encoding, HolderCsv, LineError};
 
 use super::emit;
 use crate::args::{Cli, PrepArgs};
 use crate::error::{CliError, CliResult};
 
-fn write_file(dir: &Path, name: &str, text: &str) -> std::io::Result<()> {
-    sscard_profile::atomic::write_replacing(&dir.join(name), text.as_bytes())
+/// The further columns a profile names (`holder.residence_address`).
+fn extra_columns(profile: &sscard_profile::Profile) -> Vec<String> {
+    const OWN: [&str; 7] = [
+        "ssn",
+        "name",
+        "name_ext",
+        "sex",
+        "ethnicity",
+        "birthplace",
+        "birth_date",
+    ];
+    let mut out: Vec<String> = profile
+        .efs
+        .iter()
+        .flat_map(|ef| ef.elements.iter())
+        .filter_map(|e| e.source.as_deref()?.strip_prefix("holder."))
+        .filter(|c| !OWN.contains(c) && *c != "pan")
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Runs `prep`.
 pub fn run(cli: &Cli, a: &PrepArgs) -> CliResult<()> {
-    let profile =
-        sscard_profile::load_file(super::profile_path(cli, &a.profile)).map_err(CliError::input)?;
-    let csv = std::fs::read_to_string(&a.holders)
-        .map_err(|e| CliError::usage(format!("{}: {e}", a.holders.display())))?;
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| CliError::usage(format!("{}: {e}", a.out.display())))?;
-    let mut lines = csv.lines().enumerate();
-    let header: Vec<&str> = match lines.next() {
-        Some((_, h)) => h.split(',').map(str::trim).collect(),
-        None => return Err(CliError::usage(format!("{}: empty", a.holders.display()))),
+    let profile = super::load_profile(cli, &a.profile)?;
+    let path = a.holders.clone();
+    let file = path.display().to_string();
+    let encoding = match &a.encoding {
+        Some(name) => Encoding::from_name(name).ok_or_else(|| {
+            CliError::usage(format!("--encoding {name}: give utf-8, gbk or gb18030"))
+        })?,
+        None => {
+            let mut head = vec![0u8; 64 * 1024];
+            let n = std::fs::File::open(&path)
+                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+                .map_err(|e| CliError::io(&path, &e))?;
+            Encoding::detect(&head[..n])
+        }
     };
-    let rows: Vec<(usize, &str)> = lines
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i + 1, l))
-        .collect();
+    let extra = extra_columns(&profile);
+    let open = || -> Result<HolderCsv, LineError> {
+        let f = std::fs::File::open(&path).map_err(|e| LineError {
+            line: 0,
+            column: "file".into(),
+            message: sscard_profile::error::io_reason(&e),
+        })?;
+        HolderCsv::new(
+            std::io::BufReader::with_capacity(1 << 16, f),
+            encoding,
+            &extra,
+        )
+    };
+    let opts = PrepOptions {
+        area: a.area.clone(),
+        init_org: a.init_org.clone(),
+        serial_start: a.serial_start,
+        batch_size: a.batch_size,
+        force: a.force,
+    };
     let bar = if std::io::stderr().is_terminal() && !cli.json {
-        indicatif::ProgressBar::new(rows.len() as u64)
+        indicatif::ProgressBar::new_spinner()
     } else {
         indicatif::ProgressBar::hidden()
     };
     let start = Instant::now();
-    let mut good = 0usize;
-    let mut bad = Vec::new();
-    for (line, row) in rows {
-        let outcome = from_csv_row(&header, row)
-            .map_err(|e| (e.field.to_owned(), e.message))
-            .and_then(|h| prepare(&profile, &h).map_err(|e| ("profile".to_owned(), e.to_string())));
-        match outcome {
-            Ok(p) => {
-                let written = write_file(
-                    &a.out,
-                    &format!("{}.holder.toml", p.card_number),
-                    &p.holder_toml,
-                )
-                .and_then(|_| write_file(&a.out, &format!("{}.script", p.card_number), &p.script));
-                match written {
-                    Ok(()) => good += 1,
-                    Err(e) => return Err(CliError::usage(format!("{}: {e}", a.out.display()))),
-                }
-            }
-            Err((field, message)) => {
-                bad.push(json!({"line": line, "field": field, "reason": message}))
-            }
-        }
-        bar.inc(1);
-    }
+    let report = sscard::prep::run(&profile, &open, &file, &a.out, &opts, &mut |n| {
+        bar.set_position(n);
+    })
+    .map_err(|e| match e {
+        PrepError::Write { .. } => CliError::new(1, e.to_string()),
+        _ => CliError::usage(e.to_string()),
+    })?;
     bar.finish_and_clear();
-    if let Ok(d) = std::fs::File::open(&a.out) {
-        let _ = d.sync_all();
-    }
     let secs = start.elapsed().as_secs_f64();
     let mut text = String::new();
-    for b in &bad {
+    for r in &report.rejected {
+        text.push_str(&format!("line {}: {}: {}\n", r.line, r.column, r.reason));
+    }
+    if let Some((first, n)) = report.serials {
         text.push_str(&format!(
-            "line {}: {}: {}\n",
-            b["line"],
-            b["field"].as_str().unwrap_or(""),
-            b["reason"].as_str().unwrap_or("")
+            "assigned card identification codes with chip serials {first:016X} to {:016X}\n",
+            first + n - 1
         ));
     }
     text.push_str(&format!(
-        "prepared {good} cards, rejected {} rows, in {:.2} s ({:.0} cards/s), outputs in {}",
-        bad.len(),
+        "prepared {} cards, rejected {} rows, in {:.2} s ({:.0} cards/s), {} batch files in {}",
+        report.prepared,
+        report.rejected.len(),
         secs,
-        good as f64 / secs.max(1e-9),
+        report.prepared as f64 / secs.max(1e-9),
+        report.batches.len(),
         a.out.display()
     ));
+    let rejected: Vec<_> = report
+        .rejected
+        .iter()
+        .map(|r| json!({"line": r.line, "field": r.column, "reason": r.reason}))
+        .collect();
     emit(
-        cli.json,
-        json!({"prepared": good, "rejected": bad, "seconds": secs, "out": a.out}),
+        cli,
+        json!({
+            "prepared": report.prepared,
+            "rejected": rejected,
+            "batches": report.batches,
+            "serials": report.serials.map(|(first, n)| json!({"first": format!("{first:016X}"), "count": n})),
+            "encoding": encoding.name(),
+            "seconds": secs,
+            "out": a.out,
+        }),
         &text,
     );
-    if bad.is_empty() {
+    if report.rejected.is_empty() {
         Ok(())
     } else {
-        Err(CliError {
-            code: 1,
-            message: format!("{} rows rejected", bad.len()),
-        })
+        Err(CliError::shown(
+            1,
+            format!("{} rows rejected", report.rejected.len()),
+        ))
     }
 }

@@ -48,19 +48,16 @@ pub fn run(cli: &Cli, c: &ProfileCommand) -> CliResult<()> {
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            emit(cli.json, json!({"profiles": results}), &text);
+            emit(cli, json!({"profiles": results}), &text);
             match failed {
-                Some(_) => Err(CliError {
-                    code: 1,
-                    message: "a profile has errors".into(),
-                }),
+                Some(_) => Err(CliError::shown(1, "a profile has errors".into())),
                 None => Ok(()),
             }
         }
         ProfileCommand::Show { file } => {
-            let p = sscard_profile::load_file(file).map_err(CliError::input)?;
+            let p = super::load_profile(cli, file)?;
             let mut text = format!(
-                "{} ({:?}, spec {})\n",
+                "{} (generation {}, spec {})\n",
                 p.card.name,
                 p.card.generation(),
                 p.card.spec_version.as_deref().unwrap_or("-")
@@ -68,7 +65,7 @@ pub fn run(cli: &Cli, c: &ProfileCommand) -> CliResult<()> {
             let mut efs = Vec::new();
             for ef in &p.efs {
                 text.push_str(&format!(
-                    "  {:<10} {:<18} {:?} read {} update {}\n",
+                    "  {:<10} {:<18} {} read {} update {}\n",
                     ef.address_name(),
                     ef.path,
                     ef.kind,
@@ -95,7 +92,7 @@ pub fn run(cli: &Cli, c: &ProfileCommand) -> CliResult<()> {
                 efs.push(json!({"name": ef.address_name(), "path": ef.path, "read": rule(&ef.read), "update": rule(&ef.update), "elements": elements}));
             }
             emit(
-                cli.json,
+                cli,
                 json!({"name": p.card.name, "spec_version": p.card.spec_version, "efs": efs, "keys": p.keys.iter().map(|k| json!({"name": k.name, "id": k.id.map(|i| format!("{i:02X}")), "address": format!("{:04X}", k.address)})).collect::<Vec<_>>()}),
                 text.trim_end(),
             );

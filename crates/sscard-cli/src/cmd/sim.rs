@@ -4,7 +4,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use serde_json::json;
-use sscard_profile::holder::{mask, Holder};
+use sscard_profile::holder::mask;
 use sscard_profile::keys::MasterKeys;
 use sscard_sim::image::CardImage;
 use sscard_sim::{perso, psam, vpcd, Psam, Simulator, UserCard};
@@ -24,10 +24,10 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
             balance,
             blank,
             out,
+            force,
         } => {
-            let p = sscard_profile::load_file(super::profile_path(cli, profile))
-                .map_err(CliError::input)?;
-            let h = Holder::load_file(holder).map_err(CliError::input)?;
+            let p = super::load_profile(cli, profile)?;
+            let h = sscard_profile::batch::load_holder(holder).map_err(CliError::input)?;
             let m = MasterKeys::load_file(keys).map_err(CliError::input)?;
             let mut image = if *blank {
                 perso::blank(&p, h.card_id(), &m).map_err(CliError::input)?
@@ -44,12 +44,15 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
             if let Some(e) = image.ecash.as_mut() {
                 e.balance = *balance;
             }
-            image
-                .save(out)
-                .map_err(|e| CliError::usage(e.to_string()))?;
+            let saved = if *force {
+                image.save(out)
+            } else {
+                image.save_new(out)
+            };
+            saved.map_err(CliError::input)?;
             let r = h.record();
             emit(
-                cli.json,
+                cli,
                 json!({"image": out, "profile": p.file, "card_number": r.card.number, "holder": mask(&r.name), "ssn": mask(&r.ssn)}),
                 &format!(
                     "{}: {} card {} for {} ({})",
@@ -64,8 +67,7 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
         }
         SimCommand::Show { image, reveal } => {
             let img = CardImage::load(image).map_err(|e| CliError::usage(e.to_string()))?;
-            let p = sscard_profile::load_file(cli.profiles.join(&img.profile))
-                .map_err(CliError::input)?;
+            let p = super::load_profile(cli, std::path::Path::new(&img.profile))?;
             let mut holder = Vec::new();
             for (ef, el) in p
                 .efs
@@ -100,7 +102,7 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
                 .iter()
                 .map(|(k, v)| json!({"pin": k, "tries_left": v.tries_left}))
                 .collect();
-            let mut text = format!("{} ({:?})\n", img.profile, img.lifecycle);
+            let mut text = format!("{} ({})\n", img.profile, img.lifecycle);
             for h in &holder {
                 text.push_str(&format!(
                     "  {:<20} {}\n",
@@ -132,8 +134,8 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
                 ));
             }
             emit(
-                cli.json,
-                json!({"profile": img.profile, "lifecycle": format!("{:?}", img.lifecycle), "elements": holder, "purses": purses, "pins": pins,
+                cli,
+                json!({"profile": img.profile, "lifecycle": img.lifecycle.to_string(), "elements": holder, "purses": purses, "pins": pins,
                        "ecash": img.ecash.as_ref().map(|e| json!({"balance_fen": e.balance, "atc": e.atc, "log": e.log.len()}))}),
                 text.trim_end(),
             );
@@ -141,18 +143,15 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
         }
         SimCommand::Serve { image, psam_keys } => {
             let img = CardImage::load(image).map_err(|e| CliError::usage(e.to_string()))?;
-            let p = Arc::new(
-                sscard_profile::load_file(cli.profiles.join(&img.profile))
-                    .map_err(CliError::input)?,
-            );
+            let p = Arc::new(super::load_profile(
+                cli,
+                std::path::Path::new(&img.profile),
+            )?);
             let stop = Arc::new(AtomicBool::new(false));
             let psam_thread = match psam_keys {
                 Some(k) => {
                     let masters = MasterKeys::load_file(k).map_err(CliError::input)?;
-                    let pp = Arc::new(
-                        sscard_profile::load_file(cli.profiles.join("psam.toml"))
-                            .map_err(CliError::input)?,
-                    );
+                    let pp = Arc::new(super::load_profile(cli, std::path::Path::new("psam.toml"))?);
                     let pimg = psam::psam_image(&pp, &masters).map_err(CliError::input)?;
                     let s = stop.clone();
                     Some(std::thread::spawn(move || {

@@ -50,7 +50,7 @@ pub fn run(cli: &Cli, c: &TraceCommand) -> CliResult<()> {
                 rows.push(json!({"name": e.name, "command": e.command, "response": e.response, "status": sw}));
             }
             emit(
-                cli.json,
+                cli,
                 json!({"operation": t.operation, "stats": t.stats, "exchanges": rows}),
                 text.trim_end(),
             );
@@ -92,17 +92,17 @@ pub fn run(cli: &Cli, c: &TraceCommand) -> CliResult<()> {
                     .join("\n")
             };
             emit(
-                cli.json,
+                cli,
                 json!({"identical": diffs.is_empty(), "differences": diffs}),
                 &text,
             );
             if diffs.is_empty() {
                 Ok(())
             } else {
-                Err(CliError {
-                    code: 1,
-                    message: format!("{} exchanges differ", diffs.len()),
-                })
+                Err(CliError::shown(
+                    1,
+                    format!("{} exchanges differ", diffs.len()),
+                ))
             }
         }
     }

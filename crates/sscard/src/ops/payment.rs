@@ -56,7 +56,8 @@ struct RawCa {
 /// [`Error::BadArgument`] for an unreadable or malformed list.
 pub fn load_ca_keys(path: &Path) -> Result<Vec<CaKey>> {
     let bad = |why: String| Error::BadArgument(format!("CA key list {}: {why}", path.display()));
-    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| bad(sscard_profile::error::io_reason(&e)))?;
     let raw: RawList = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
     raw.ca
         .into_iter()
@@ -119,6 +120,28 @@ pub enum Outcome {
     Online,
     /// Declined (AAC).
     Declined,
+}
+
+impl core::fmt::Display for Outcome {
+    /// `approved offline`, `online requested`, `declined`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Approved => "approved offline",
+            Self::Online => "online requested (ARQC)",
+            Self::Declined => "declined (AAC)",
+        })
+    }
+}
+
+impl Outcome {
+    /// A stable word for JSON: `approved`, `online`, `declined`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::Approved => "approved",
+            Self::Online => "online",
+            Self::Declined => "declined",
+        }
+    }
 }
 
 /// A purchase's result, step by step.

@@ -167,19 +167,17 @@ pub fn plan(profile: &Profile, holder: &Holder) -> Result<Vec<Step>> {
     Ok(steps)
 }
 
-/// What batch data preparation makes for one card: the holder file that
-/// `perso run --holder` takes, and the data records as a `sscard script`.
+/// What batch data preparation makes for one card: the data records as a
+/// `sscard script`.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     /// The card number (file names).
     pub card_number: String,
-    /// Holder TOML.
-    pub holder_toml: String,
     /// `APDU SW` lines selecting each file and writing each record.
     pub script: String,
 }
 
-/// Prepares one card: the plan's record steps as a script, and the holder file.
+/// Prepares one card: the plan's record steps as a script.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for values that do not fit the profile.
@@ -200,23 +198,20 @@ pub fn prepare(profile: &Profile, holder: &Holder) -> Result<Prepared> {
                 script.push_str(&format!("# {}\n", s.name.split(" #").next().unwrap_or("")));
                 for part in df_path_selects(profile, df) {
                     script.push_str(&part);
-                    script.push_str(" 9000\n");
+                    script.push_str(" => 9000\n");
                 }
-                script.push_str(&format!("00A4000002{fid:04X} 9000\n"));
+                script.push_str(&format!("00A4000002{fid:04X} => 9000\n"));
                 current = Some((df.as_str(), *fid));
             }
             script.push_str(&format!(
-                "00DC{record:02X}04{:02X}{} 9000\n",
+                "00DC{record:02X}04{:02X}{} => 9000\n",
                 data.len(),
                 hex::encode_upper(data)
             ));
         }
     }
-    let holder_toml =
-        toml::to_string(holder.record()).map_err(|e| Error::InvalidInput(e.to_string()))?;
     Ok(Prepared {
         card_number: holder.record().card.number.clone(),
-        holder_toml,
         script,
     })
 }

@@ -31,6 +31,14 @@ impl SoftwareModule {
         }
     }
 
+    /// The module with its terminal transaction numbers starting at
+    /// `first` (the caller keeps them unique per terminal).
+    #[must_use]
+    pub fn with_txn_start(mut self, first: u32) -> Self {
+        self.txn = first;
+        self
+    }
+
     fn warn(&self, what: &str) {
         log::warn!(
             "software security module used for {what}: keys from {} (test{} keys); never in production",

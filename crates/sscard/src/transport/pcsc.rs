@@ -91,6 +91,34 @@ pub fn list_readers() -> Result<Vec<String>> {
         .collect())
 }
 
+/// Each reader with whether a card is in it, as pcscd sees them now.
+///
+/// # Errors
+/// [`Error::NoConnection`] when PC/SC is unavailable.
+pub fn reader_states() -> Result<Vec<(String, bool)>> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(|e| map(e, "PC/SC"))?;
+    let names = ctx.list_readers_owned().map_err(|e| map(e, "PC/SC"))?;
+    let mut states: Vec<pcsc::ReaderState> = names
+        .into_iter()
+        .map(|n| pcsc::ReaderState::new(n, pcsc::State::UNAWARE))
+        .collect();
+    if !states.is_empty() {
+        match ctx.get_status_change(std::time::Duration::from_millis(0), &mut states) {
+            Ok(()) | Err(pcsc::Error::Timeout) => {}
+            Err(e) => return Err(map(e, "PC/SC")),
+        }
+    }
+    Ok(states
+        .iter()
+        .map(|s| {
+            (
+                s.name().to_string_lossy().into_owned(),
+                s.event_state().contains(pcsc::State::PRESENT),
+            )
+        })
+        .collect())
+}
+
 /// Waits until pcscd sees a card in the first reader whose name starts
 /// with `reader` (`present`), or none, for at most `timeout`. A POS waits
 /// for the holder's card this way; the virtual readers need it too, since

@@ -26,6 +26,20 @@ pub enum Sensitivity {
     PersonalBinary,
 }
 
+impl Sensitivity {
+    /// What a raw command (typed by a user, read from a script) holds:
+    /// a PIN or a cryptogram for VERIFY (`20`), CHANGE REFERENCE DATA
+    /// (`24`), RESET RETRY COUNTER (`2C`), the PBOC PIN change and reload
+    /// (`5E`), EXTERNAL AUTHENTICATE (`82`) and WRITE KEY (`D4`); nothing
+    /// for the others.
+    pub fn of_command(cmd: &Command) -> Self {
+        match cmd.ins {
+            0x20 | 0x24 | 0x2C | 0x5E | 0x82 | 0xD4 => Self::SecretCommand,
+            _ => Self::Plain,
+        }
+    }
+}
+
 /// One exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exchange {

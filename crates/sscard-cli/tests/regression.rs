@@ -1,0 +1,639 @@
+//! One test per defect of issue 11 ("the CLI is safe in a personalisation
+//! engineer's hands"), each failing on the code before its fix (ripgrep's
+//! `tests/regression.rs` habit). Named after the issue's points.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Runs `sscard` in `cwd` with `stdin`; test keys, a private state folder.
+fn run_in(cwd: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sscard"))
+        .args(args)
+        .current_dir(cwd)
+        .env(
+            "SSCARD_KEYS",
+            root().join("fixtures/keys/test-masters.toml"),
+        )
+        .env("SSCARD_STATE_DIR", cwd.join(".state"))
+        .env(
+            "SSCARD_CA_KEYS",
+            root().join("fixtures/ca/pboc-ca-keys.toml"),
+        )
+        .env_remove("SSCARD_PROFILES")
+        .env_remove("SSCARD_READER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    match child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.unwrap(),
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
+}
+
+const HEADER: &str = "ssn,name,sex,ethnicity,birthplace,birth_date,pin,pan,card_id,card_number,issue_date,expiry_date,init_org";
+
+/// A valid row: SSN `11010519491231002X`-style with check digit, card `number`.
+fn row(i: u32, number: &str, card_id: &str, init_org: &str) -> String {
+    let body = format!("1101051949123{:04}", 1000 + i);
+    let ssn = format!(
+        "{body}{}",
+        sscard_profile::holder::ssn_check_char(&body).unwrap()
+    );
+    format!(
+        "{ssn},张三,1,01,110105,19491231,123456,,{card_id},{number},20261101,20361101,{init_org}"
+    )
+}
+
+fn prep(dir: &Path, csv: &str, extra: &[&str]) -> Output {
+    std::fs::write(dir.join("h.csv"), csv).unwrap();
+    let mut args = vec![
+        "--json",
+        "prep",
+        "--profile",
+        "ssc-3.0.toml",
+        "--holders",
+        "h.csv",
+        "--out",
+        "out",
+    ];
+    args.extend(extra);
+    run_in(dir, &args, "")
+}
+
+fn reasons(v: &serde_json::Value) -> Vec<(u64, String)> {
+    v["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Point 1: Two rows with one card number: both rejected, each naming the other
+/// line; a second run into the same folder is refused unless --force.
+#[test]
+fn p01_prep_duplicates_and_existing_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let id = |n: u32| format!("110100D156000005{n:016X}");
+    let csv = format!(
+        "{HEADER}\n{}\n{}\n{}\n",
+        row(1, "P00000001", &id(1), "110100000001"),
+        row(2, "P00000002", &id(2), "110100000001"),
+        row(3, "P00000001", &id(3), "110100000001"),
+    );
+    let o = prep(tmp.path(), &csv, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["prepared"], 1);
+    let r = reasons(&v);
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].0, 2);
+    assert!(r[0].1.contains("P00000001 is also on line 4"), "{r:?}");
+    assert_eq!(r[1].0, 4);
+    assert!(r[1].1.contains("also on line 2"), "{r:?}");
+    // The same folder again: refused, nothing written.
+    let before = std::fs::read_dir(tmp.path().join("out")).unwrap().count();
+    let again = format!(
+        "{HEADER}\n{}\n",
+        row(2, "P00000002", &id(2), "110100000001")
+    );
+    let o = prep(tmp.path(), &again, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("already holds prepared cards P00000002"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("out")).unwrap().count(),
+        before
+    );
+    let o = prep(tmp.path(), &again, &["--force"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// Point 2: A bureau's list without card identification codes: prep assigns them
+/// from --area and a counter kept with the batch; an empty required column
+/// is named.
+#[test]
+fn p02_prep_assigns_card_ids_and_names_empty_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = format!(
+        "{HEADER}\n{}\n{}\n{}\n",
+        row(1, "P00000001", "", ""),
+        row(2, "P00000002", "", ""),
+        row(3, "", "", "")
+    );
+    let flags = ["--area", "110100", "--init-org", "110100000001"];
+    let o = prep(tmp.path(), &csv, &flags);
+    let v = json(&o);
+    assert_eq!(v["prepared"], 2, "{}", text(&o));
+    assert_eq!(
+        reasons(&v),
+        vec![(4, "column card_number is empty".to_owned())]
+    );
+    assert_eq!(v["serials"]["first"], "0000000000000000");
+    let card = sscard_profile::batch::find_card(&format!(
+        "{}#P00000002",
+        tmp.path().join("out").display()
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(card.holder.card.id, "110100D1560000050000000000000001");
+    assert_eq!(card.holder.card.init_org, "110100000001");
+    // The counter goes on in the next run; a start below it is refused.
+    let next = format!("{HEADER}\n{}\n", row(4, "P00000004", "", ""));
+    let v = json(&prep(tmp.path(), &next, &flags));
+    assert_eq!(v["serials"]["first"], "0000000000000002", "{v}");
+    let o = prep(
+        tmp.path(),
+        &next.replace("P00000004", "P00000005"),
+        &[&flags[..], &["--serial-start", "1"]].concat(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("serials below 3 are used already"),
+        "{}",
+        text(&o)
+    );
+    // Without --area an empty card_id is named, not blamed on the province.
+    let v = json(&prep(
+        tmp.path(),
+        &format!("{HEADER}\n{}\n", row(6, "P00000006", "", "1")),
+        &[],
+    ));
+    assert!(
+        reasons(&v)[0]
+            .1
+            .contains("column card_id is empty and no --area"),
+        "{v}"
+    );
+}
+
+/// Point 3: CSV through the csv crate: BOM, quoted commas, CRLF, GBK; header
+/// errors before any row.
+#[test]
+fn p03_prep_csv_forms_and_header_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let id = "110100D15600000500000000000000A1";
+    let body = row(1, "P00000001", id, "110100000001").replace("张三", "\"张,三\"");
+    let csv = format!("\u{FEFF}{HEADER}\r\n{body}\r\n");
+    let v = json(&prep(tmp.path(), &csv, &[]));
+    assert_eq!(v["prepared"], 1, "{v}");
+    let card = sscard_profile::batch::find_card(&format!(
+        "{}#P00000001",
+        tmp.path().join("out").display()
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(card.holder.name, "张,三");
+    // The same list in GBK, detected.
+    let gbk_dir = tempfile::tempdir().unwrap();
+    let utf8 = format!("{HEADER}\n{}\n", row(1, "P00000001", id, "110100000001"));
+    let (gbk, _, _) = encoding_rs::GBK.encode(&utf8);
+    std::fs::write(gbk_dir.path().join("g.csv"), &gbk).unwrap();
+    let o = run_in(
+        gbk_dir.path(),
+        &[
+            "--json",
+            "prep",
+            "--profile",
+            "ssc-3.0.toml",
+            "--holders",
+            "g.csv",
+            "--out",
+            "out",
+        ],
+        "",
+    );
+    let v = json(&o);
+    assert_eq!(
+        (v["prepared"].as_u64(), v["encoding"].as_str()),
+        (Some(1), Some("GB 18030")),
+        "{v}"
+    );
+    // A misspelt column, named with its likely meaning; nothing written.
+    let bad = tempfile::tempdir().unwrap();
+    let o = prep(
+        bad.path(),
+        &format!("{}\n{body}\n", HEADER.replace("name", "nmae")),
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("line 1: unknown column 'nmae' (did you mean 'name'?)"),
+        "{}",
+        text(&o)
+    );
+    assert!(!bad.path().join("out").exists());
+    let o = prep(
+        bad.path(),
+        &format!("{}\n", HEADER.replace("ssn,", "")),
+        &[],
+    );
+    assert!(
+        text(&o).contains("line 1: column ssn missing"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// Point 4: Files the CLI writes are 0600, symlinks are written through, and
+/// `sim new` refuses an existing image unless --force.
+#[cfg(unix)]
+#[test]
+fn p04_private_files_symlinks_and_no_overwrite() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let holder = root().join("fixtures/holders/zhang-san.toml");
+    let new = |out: &str, force: bool| {
+        let mut a = vec![
+            "sim",
+            "new",
+            "--profile",
+            "ssc-3.0.toml",
+            "--holder",
+            holder.to_str().unwrap(),
+            "--keys",
+            "k",
+            "--out",
+            out,
+        ];
+        if force {
+            a.push("--force");
+        }
+        run_in(tmp.path(), &a, "")
+    };
+    std::fs::copy(
+        root().join("fixtures/keys/test-masters.toml"),
+        tmp.path().join("k"),
+    )
+    .unwrap();
+    assert!(new("card.json", false).status.success());
+    assert_eq!(
+        std::fs::metadata(tmp.path().join("card.json"))
+            .unwrap()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    let before = std::fs::read(tmp.path().join("card.json")).unwrap();
+    let o = new("card.json", false);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("exists; give --force to replace it"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(std::fs::read(tmp.path().join("card.json")).unwrap(), before);
+    std::os::unix::fs::symlink("card.json", tmp.path().join("link.json")).unwrap();
+    assert!(new("link.json", true).status.success());
+    assert!(std::fs::symlink_metadata(tmp.path().join("link.json"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // prep's batch and counters are private too.
+    let v = json(&prep(
+        tmp.path(),
+        &format!(
+            "{HEADER}\n{}\n",
+            row(1, "P00000001", "110100D15600000500000000000000A1", "1")
+        ),
+        &[],
+    ));
+    for f in v["batches"].as_array().unwrap() {
+        assert_eq!(
+            std::fs::metadata(tmp.path().join(f.as_str().unwrap()))
+                .unwrap()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
+}
+
+/// Point 6: A PIN typed at a terminal is not echoed: run under a pseudo-terminal
+/// (Python's `pty`), type the PIN, and it does not appear in what the
+/// terminal shows. Without a terminal and without --pin-stdin, a clear error.
+#[test]
+fn p06_pin_is_not_echoed() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/cards/zhang-san-3.0.json"),
+        tmp.path().join("c.json"),
+    )
+    .unwrap();
+    let o = run_in(
+        tmp.path(),
+        &["pin", "verify", "--sim", "c.json"],
+        "123456\n",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("give --pin-stdin"), "{}", text(&o));
+    let py = r#"
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+seen = b""
+def drain(t):
+    global seen
+    end = time.time() + t
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                d = os.read(fd, 1024)
+            except OSError:
+                return
+            if not d:
+                return
+            seen += d
+drain(2.0)
+os.write(fd, b"731946\r")
+drain(3.0)
+os.waitpid(pid, 0)
+sys.stdout.write(seen.decode("utf-8", "replace"))
+"#;
+    let Ok(out) = Command::new("python3")
+        .arg("-c")
+        .arg(py)
+        .arg(env!("CARGO_BIN_EXE_sscard"))
+        .args(["pin", "verify", "--sim", "c.json"])
+        .current_dir(tmp.path())
+        .env("SSCARD_STATE_DIR", tmp.path())
+        .output()
+    else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI=true but python3 is missing"
+        );
+        return eprintln!("skipped: no python3");
+    };
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("PIN:"), "no prompt: {shown}");
+    assert!(!shown.contains("731946"), "the PIN was echoed: {shown}");
+    assert!(
+        shown.contains("wrong PIN"),
+        "the typed PIN did not reach the card: {shown}"
+    );
+}
+
+/// Point 7: A script is parsed whole before anything is sent; the expected status
+/// word is an explicit field; scriptor's `reset` and colons work.
+#[test]
+fn p07_script_parsed_whole_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/cards/zhang-san-3.0.json"),
+        tmp.path().join("c.json"),
+    )
+    .unwrap();
+    let before = std::fs::read(tmp.path().join("c.json")).unwrap();
+    // Line 2 writes a record; line 3 has a typo in its status word.
+    std::fs::write(tmp.path().join("s.txt"), "00A404000F7378312E73682EC9E7BBE1B1A3D5CF => 9000\n00DC070400 => 9000\n00B2070400 => 90O0\n").unwrap();
+    let o = run_in(tmp.path(), &["script", "--sim", "c.json", "s.txt"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("s.txt: line 3: expected status word '90O0'"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !text(&o).contains("line   1"),
+        "a command was sent: {}",
+        text(&o)
+    );
+    assert_eq!(std::fs::read(tmp.path().join("c.json")).unwrap(), before);
+    std::fs::write(tmp.path().join("s.txt"), "# scriptor style\n00 A4 04 00 0F 73 78 31 2E 73 68 2E C9 E7 BB E1 B1 A3 D5 CF\nreset\n00:A4:04:00:0F:73:78:31:2E:73:68:2E:C9:E7:BB:E1:B1:A3:D5:CF => 9000\nexit\n00 => 9000\n").unwrap();
+    let o = run_in(
+        tmp.path(),
+        &["--json", "script", "--sim", "c.json", "s.txt"],
+        "",
+    );
+    let v = json(&o);
+    assert_eq!(v["steps"].as_array().unwrap().len(), 3, "{v}");
+    assert!(v["steps"][1]["reset"].is_string());
+}
+
+/// Point 8: `debit` takes an amount; zero and negative are refused; terminal
+/// transaction numbers differ between runs of one terminal.
+#[test]
+fn p08_amounts_and_unique_transaction_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/cards/zhang-san-3.0.json"),
+        tmp.path().join("c.json"),
+    )
+    .unwrap();
+    for bad in ["0.00", "-1.00", "0"] {
+        let o = run_in(
+            tmp.path(),
+            &["debit", "--sim", "c.json", "--pin-stdin", "--", bad],
+            "123456\n",
+        );
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", text(&o));
+    }
+    let mut numbers = Vec::new();
+    for _ in 0..2 {
+        let o = run_in(
+            tmp.path(),
+            &["--json", "debit", "--sim", "c.json", "--pin-stdin", "1.00"],
+            "123456\n",
+        );
+        numbers.push(json(&o)["terminal_txn_no"].as_str().unwrap().to_owned());
+    }
+    assert_ne!(numbers[0], numbers[1]);
+    // `pay` dates the transaction from --at (or the clock), not a fixed day.
+    let o = run_in(
+        tmp.path(),
+        &["pay", "--sim", "c.json", "1.00", "--at", "20270315120000"],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run_in(
+        tmp.path(),
+        &["--json", "log", "--sim", "c.json", "--pin-stdin"],
+        "123456\n",
+    );
+    let log = json(&o)["ecash"].to_string();
+    assert!(log.contains("270315"), "{log}");
+    let o = run_in(
+        tmp.path(),
+        &["pay", "--sim", "c.json", "1.00", "--at", "20271332120000"],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Point 9: Without --reader or --sim the CLI looks for the only reader with a
+/// card and otherwise says what to type.
+#[test]
+fn p09_reader_is_found_or_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run_in(tmp.path(), &["info"], "");
+    let t = text(&o);
+    assert!(
+        !t.contains("give --reader NAME or --sim IMAGE"),
+        "the old message: {t}"
+    );
+    // Another test may be serving a virtual card right now: then that is
+    // the only reader with a card and `info` reads it.
+    if !o.status.success() {
+        assert_eq!(o.status.code(), Some(2), "{t}");
+        assert!(t.contains("--sim IMAGE") || t.contains("--reader"), "{t}");
+    }
+}
+
+/// Points 10 and 12: No Rust Debug text; a damaged image is said to be one.
+#[test]
+fn p10_p12_words_not_debug_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/cards/zhang-san-3.0.json"),
+        tmp.path().join("c.json"),
+    )
+    .unwrap();
+    let debug = [
+        "Some(",
+        "Sm4",
+        "V3",
+        "Transparent {",
+        "(Issued)",
+        "os error",
+    ];
+    for args in [
+        vec!["info", "--sim", "c.json"],
+        vec!["sim", "show", "c.json"],
+        vec!["profile", "show", "ssc-3.0.toml"],
+        vec![
+            "demo",
+            "--fixtures",
+            root().join("fixtures").to_str().unwrap(),
+        ],
+        vec!["info", "--sim", "missing.json"],
+        vec![
+            "prep",
+            "--profile",
+            "ssc-3.0.toml",
+            "--holders",
+            "missing.csv",
+            "--out",
+            "o",
+        ],
+    ] {
+        let t = text(&run_in(tmp.path(), &args, ""));
+        for d in debug {
+            assert!(!t.contains(d), "{args:?} printed {d}: {t}");
+        }
+    }
+    let full = std::fs::read(tmp.path().join("c.json")).unwrap();
+    std::fs::write(tmp.path().join("t.json"), &full[..300]).unwrap();
+    let o = run_in(tmp.path(), &["info", "--sim", "t.json"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o).trim(),
+        "sscard: card image t.json: truncated at byte 300"
+    );
+}
+
+/// Point 11: `--json` works for errors too: one JSON object with the code, and
+/// every document carries `schema_version`.
+#[test]
+fn p11_json_errors_and_schema_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/cards/zhang-san-3.0.json"),
+        tmp.path().join("c.json"),
+    )
+    .unwrap();
+    let o = run_in(
+        tmp.path(),
+        &["--json", "pin", "verify", "--sim", "c.json", "--pin-stdin"],
+        "000000\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(
+        (v["schema_version"].as_u64(), v["error"]["code"].as_i64()),
+        (Some(1), Some(-51)),
+        "{v}"
+    );
+    let o = run_in(tmp.path(), &["--json", "debit", "--no-such-flag"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(json(&o)["error"]["exit"], 2);
+    let o = run_in(
+        tmp.path(),
+        &[
+            "--json",
+            "demo",
+            "--fixtures",
+            root().join("fixtures").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(json(&o)["schema_version"], 1, "{}", text(&o));
+}
+
+/// Point 14: The CLI works from any folder: built-in profiles, no card-profiles/.
+#[test]
+fn p14_works_from_any_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let h = root().join("fixtures/holders/li-na.toml");
+    let o = run_in(
+        tmp.path(),
+        &[
+            "sim",
+            "new",
+            "--profile",
+            "ssc-2.0.toml",
+            "--holder",
+            h.to_str().unwrap(),
+            "--keys",
+            root()
+                .join("fixtures/keys/test-masters.toml")
+                .to_str()
+                .unwrap(),
+            "--out",
+            "c.json",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run_in(tmp.path(), &["info", "--sim", "c.json"], "");
+    assert!(
+        o.status.success() && text(&o).contains("generation       2.0"),
+        "{}",
+        text(&o)
+    );
+}

@@ -90,6 +90,18 @@ pub enum Command {
     Profile(ProfileCommand),
     /// A test key server for the reader interface's `_HSM_` steps.
     Hsm(HsmArgs),
+    /// Shell completions on standard output
+    /// (`sscard completions bash > ~/.local/share/bash-completion/completions/sscard`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Man pages, one per command (`sscard man --out ~/.local/share/man/man1`).
+    Man {
+        /// The folder to write `sscard.1`, `sscard-prep.1`, … into.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// `hsm`: answers key-server requests (tests only: keys from a file).
@@ -315,9 +327,13 @@ pub enum SimCommand {
     Serve {
         /// The image.
         image: PathBuf,
-        /// Master keys for a PSAM in the second slot.
-        #[arg(long)]
+        /// Master keys of the PSAM served in the second slot (default: the
+        /// built-in test masters).
+        #[arg(long, conflicts_with = "card_only")]
         psam_keys: Option<PathBuf>,
+        /// Serve the card alone, no PSAM in the second slot.
+        #[arg(long)]
+        card_only: bool,
     },
     /// Show an image's state (masked).
     Show {

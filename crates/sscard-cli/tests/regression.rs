@@ -637,3 +637,292 @@ fn p14_works_from_any_folder() {
         text(&o)
     );
 }
+
+/// Point 13: human `log` lists the e-cash records; `trace show` shows
+/// non-TLV data as hex and refuses a trace with bad hex.
+#[test]
+fn p13_log_records_and_trace_hex() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/cards/zhang-san-3.0.json"),
+        tmp.path().join("c.json"),
+    )
+    .unwrap();
+    let o = run_in(
+        tmp.path(),
+        &["pay", "--sim", "c.json", "3.00", "--at", "20270315120000"],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run_in(
+        tmp.path(),
+        &["log", "--sim", "c.json", "--pin-stdin"],
+        "123456\n",
+    );
+    let t = text(&o);
+    assert!(
+        t.contains("electronic cash log (1 records)\n  2027-03-15"),
+        "{t}"
+    );
+    assert!(t.contains("amount 3.00"), "{t}");
+    let trace = root().join("fixtures/traces/medical-debit.json");
+    let o = run_in(tmp.path(), &["trace", "show", trace.to_str().unwrap()], "");
+    assert!(o.status.success(), "{}", text(&o));
+    // INITIALIZE FOR DEBIT's answer (not TLV) is shown as hex bytes.
+    let t = text(&o);
+    let lines: Vec<&str> = t.lines().collect();
+    let i = lines
+        .iter()
+        .position(|l| l.starts_with(">>> INITIALIZE FOR DEBIT"))
+        .unwrap();
+    let data: Vec<&str> = lines[i + 2].split_whitespace().collect();
+    assert!(
+        data.len() >= 8
+            && data
+                .iter()
+                .all(|b| b.len() == 2 && u8::from_str_radix(b, 16).is_ok()),
+        "{t}"
+    );
+    let bad = std::fs::read_to_string(&trace).unwrap().replacen(
+        "\"response\": \"",
+        "\"response\": \"ZZ",
+        1,
+    );
+    std::fs::write(tmp.path().join("bad.json"), bad).unwrap();
+    let o = run_in(tmp.path(), &["trace", "show", "bad.json"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("trace bad.json: exchange 1"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// Point 16: `sim serve` puts a PSAM (the built-in test masters, said so)
+/// in the second slot by default; `--card-only` serves one slot.
+#[test]
+fn p16_sim_serve_has_a_psam_by_default() {
+    use sscard::transport::pcsc::{reader_states, wait_card};
+    use std::time::Duration;
+    let vpcd = reader_states().is_ok_and(|r| r.iter().any(|(n, _)| n.starts_with("Virtual PCD")));
+    if !vpcd {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI=true but pcscd with vpcd is not running"
+        );
+        return eprintln!("skipped: no pcscd with vpcd");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/cards/zhang-san-3.0.json"),
+        tmp.path().join("c.json"),
+    )
+    .unwrap();
+    for (extra, psam) in [(None, true), (Some("--card-only"), false)] {
+        for r in ["Virtual PCD 00 00", "Virtual PCD 00 01"] {
+            wait_card(r, false, Duration::from_secs(10)).unwrap();
+        }
+        let mut args = vec!["sim", "serve", "c.json"];
+        args.extend(extra);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sscard"))
+            .args(&args)
+            .current_dir(tmp.path())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_card("Virtual PCD 00 00", true, Duration::from_secs(10)).unwrap();
+        let second = wait_card(
+            "Virtual PCD 00 01",
+            true,
+            Duration::from_secs(if psam { 10 } else { 2 }),
+        );
+        let o = run_in(
+            tmp.path(),
+            &["--json", "info", "--reader", "Virtual PCD 00 00"],
+            "",
+        );
+        child.kill().unwrap();
+        let out = child.wait_with_output().unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(o.status.success(), "{}", text(&o));
+        assert_eq!(json(&o)["card_number"], "X00000019");
+        assert_eq!(second.is_ok(), psam, "{said}");
+        assert_eq!(
+            said.contains("PSAM keys from the built-in test masters"),
+            psam,
+            "{said}"
+        );
+    }
+    for r in ["Virtual PCD 00 00", "Virtual PCD 00 01"] {
+        wait_card(r, false, Duration::from_secs(10)).unwrap();
+    }
+}
+
+/// Point 17: completions and man pages come from clap and match `--help`:
+/// every command `--help` lists has a page and is completed, and every
+/// option of `prep --help` is in its page and in the completions.
+#[test]
+fn p17_completions_and_man_pages_match_help() {
+    let tmp = tempfile::tempdir().unwrap();
+    let help = text(&run_in(tmp.path(), &["--help"], ""));
+    let commands: Vec<String> = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("Options:")
+        .next()
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(
+        commands.len() > 15 && commands.contains(&"prep".to_owned()),
+        "{commands:?}"
+    );
+    let o = run_in(tmp.path(), &["man", "--out", "man"], "");
+    assert!(o.status.success(), "{}", text(&o));
+    let bash = text(&run_in(tmp.path(), &["completions", "bash"], ""));
+    for c in &commands {
+        assert!(
+            tmp.path().join(format!("man/sscard-{c}.1")).is_file(),
+            "no page for {c}"
+        );
+        assert!(
+            bash.contains(&format!("sscard__{c}")) || bash.contains(&format!("sscard,{c}")),
+            "{c} not completed"
+        );
+    }
+    let prep_help = text(&run_in(tmp.path(), &["prep", "--help"], ""));
+    let page = std::fs::read_to_string(tmp.path().join("man/sscard-prep.1")).unwrap();
+    for opt in prep_help
+        .split_whitespace()
+        .filter(|w| w.starts_with("--") && w.len() > 3)
+    {
+        let opt = opt.trim_end_matches(',').trim_end_matches('=');
+        assert!(
+            page.contains(&opt.replace('-', "\\-")),
+            "{opt} not in the man page"
+        );
+        assert!(bash.contains(opt), "{opt} not completed");
+    }
+}
+
+/// Point 5: `perso run` checks the card in hand and its inputs before the
+/// first write; `perso verify` spends no PIN try on a mismatch it can see in
+/// free-read data.
+#[test]
+fn p05_perso_checks_before_writing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fx = |p: &str| root().join("fixtures").join(p).display().to_string();
+    let o = run_in(
+        tmp.path(),
+        &[
+            "sim",
+            "new",
+            "--blank",
+            "--profile",
+            "ssc-3.0.toml",
+            "--holder",
+            &fx("holders/zhang-san.toml"),
+            "--keys",
+            &fx("keys/test-masters.toml"),
+            "--out",
+            "blank.json",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let before = std::fs::read(tmp.path().join("blank.json")).unwrap();
+    // Another holder's record on this blank card: refused, nothing written.
+    let o = run_in(
+        tmp.path(),
+        &[
+            "perso",
+            "run",
+            "--profile",
+            "ssc-3.0.toml",
+            "--holder",
+            &fx("holders/ayguli.toml"),
+            "--ca",
+            &fx("ca"),
+            "--sim",
+            "blank.json",
+            "--journal",
+            "j1.json",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("is not the blank card of"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        std::fs::read(tmp.path().join("blank.json")).unwrap(),
+        before
+    );
+    // The plan certifies a PKI key: without --ca nothing is written.
+    let o = run_in(
+        tmp.path(),
+        &[
+            "perso",
+            "run",
+            "--profile",
+            "ssc-3.0.toml",
+            "--holder",
+            &fx("holders/zhang-san.toml"),
+            "--sim",
+            "blank.json",
+            "--journal",
+            "j2.json",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("give --ca"), "{}", text(&o));
+    assert_eq!(
+        std::fs::read(tmp.path().join("blank.json")).unwrap(),
+        before
+    );
+    // A personalised card checked against another holder: the free-read
+    // mismatch is reported and the PIN (wrong here) is never tried.
+    std::fs::copy(
+        root().join("fixtures/cards/zhang-san-3.0.json"),
+        tmp.path().join("c.json"),
+    )
+    .unwrap();
+    let tries = || {
+        json(&run_in(
+            tmp.path(),
+            &["--json", "sim", "show", "c.json"],
+            "",
+        ))["pins"]
+            .clone()
+    };
+    let tries_before = tries();
+    let o = run_in(
+        tmp.path(),
+        &[
+            "--json",
+            "perso",
+            "verify",
+            "--profile",
+            "ssc-3.0.toml",
+            "--holder",
+            &fx("holders/ayguli.toml"),
+            "--sim",
+            "c.json",
+            "--pin-stdin",
+        ],
+        "000000\n",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        json(&o)["mismatches"].to_string().contains("not read"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(tries(), tries_before);
+}

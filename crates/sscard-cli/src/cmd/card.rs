@@ -370,6 +370,37 @@ pub fn pay(cli: &Cli, a: &PayArgs) -> CliResult<()> {
     Ok(())
 }
 
+/// One e-cash log record in words: date, time, amount, type, ATC, the rest
+/// as `TAG=hex`.
+fn ecash_line(r: &[(u32, Vec<u8>)]) -> String {
+    let bcd = |v: &[u8]| hex::encode_upper(v);
+    let mut date = String::new();
+    let mut parts = Vec::new();
+    for (tag, v) in r {
+        match tag {
+            0x9A if v.len() == 3 => {
+                let d = bcd(v);
+                date = format!("20{}-{}-{}{date}", &d[..2], &d[2..4], &d[4..]);
+            }
+            0x9F21 if v.len() == 3 => {
+                let t = bcd(v);
+                date.push_str(&format!(" {}:{}:{}", &t[..2], &t[2..4], &t[4..]));
+            }
+            0x9F02 => parts.push(format!(
+                "amount {}",
+                bcd(v).parse::<u32>().map(fen).unwrap_or_else(|_| bcd(v))
+            )),
+            0x9C => parts.push(format!("type {}", bcd(v))),
+            0x9F36 => parts.push(format!("ATC {}", bcd(v))),
+            _ => parts.push(format!("{tag:X}={}", bcd(v))),
+        }
+    }
+    if !date.is_empty() {
+        parts.insert(0, date);
+    }
+    parts.join("  ")
+}
+
 /// `log`.
 pub fn log(cli: &Cli, a: &CardArgs) -> CliResult<()> {
     let mut t = open(a, cli)?;
@@ -401,6 +432,9 @@ pub fn log(cli: &Cli, a: &CardArgs) -> CliResult<()> {
         ));
     }
     text.push_str(&format!("electronic cash log ({} records)", ecash.len()));
+    for r in &ecash {
+        text.push_str(&format!("\n  {}", ecash_line(r)));
+    }
     emit(cli, json!({"debit": records, "ecash": ecash_rows}), &text);
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod card;
 mod demo;
+mod docs;
 mod hsm;
 mod perso;
 mod prep;
@@ -68,5 +69,7 @@ pub fn run(cli: &Cli) -> CliResult<()> {
         Command::Trace(c) => trace::run(cli, c),
         Command::Profile(c) => profile::run(cli, c),
         Command::Hsm(a) => hsm::run(cli, a),
+        Command::Completions { shell } => docs::completions(*shell),
+        Command::Man { out } => docs::man(cli, out),
     }
 }

@@ -13,6 +13,10 @@ use super::emit;
 use crate::args::{Cli, SimCommand};
 use crate::error::{CliError, CliResult};
 
+/// The test master keys (`fixtures/keys/test-masters.toml`), for the PSAM
+/// `sim serve` puts in the second slot when no keys are given.
+const TEST_MASTERS: &str = include_str!("../../../../fixtures/keys/test-masters.toml");
+
 /// Runs a sim command.
 pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
     match c {
@@ -141,29 +145,43 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
             );
             Ok(())
         }
-        SimCommand::Serve { image, psam_keys } => {
-            let img = CardImage::load(image).map_err(|e| CliError::usage(e.to_string()))?;
+        SimCommand::Serve {
+            image,
+            psam_keys,
+            card_only,
+        } => {
+            let img = CardImage::load(image).map_err(CliError::input)?;
             let p = Arc::new(super::load_profile(
                 cli,
                 std::path::Path::new(&img.profile),
             )?);
             let stop = Arc::new(AtomicBool::new(false));
-            let psam_thread = match psam_keys {
-                Some(k) => {
-                    let masters = MasterKeys::load_file(k).map_err(CliError::input)?;
-                    let pp = Arc::new(super::load_profile(cli, std::path::Path::new("psam.toml"))?);
-                    let pimg = psam::psam_image(&pp, &masters).map_err(CliError::input)?;
-                    let s = stop.clone();
-                    Some(std::thread::spawn(move || {
-                        vpcd::serve(
-                            &mut Simulator::new(Psam::new(pp), pimg),
-                            "127.0.0.1",
-                            vpcd::PORT_SLOT_1,
-                            &s,
-                        )
-                    }))
-                }
-                None => None,
+            let psam_thread = if *card_only {
+                None
+            } else {
+                let (masters, from) = match psam_keys {
+                    Some(k) => (
+                        MasterKeys::load_file(k).map_err(CliError::input)?,
+                        k.display().to_string(),
+                    ),
+                    None => (
+                        MasterKeys::load_str("test-masters.toml", TEST_MASTERS)
+                            .map_err(CliError::input)?,
+                        "the built-in test masters (never for real cards)".to_owned(),
+                    ),
+                };
+                eprintln!("PSAM keys from {from}");
+                let pp = Arc::new(super::load_profile(cli, std::path::Path::new("psam.toml"))?);
+                let pimg = psam::psam_image(&pp, &masters).map_err(CliError::input)?;
+                let s = stop.clone();
+                Some(std::thread::spawn(move || {
+                    vpcd::serve(
+                        &mut Simulator::new(Psam::new(pp), pimg),
+                        "127.0.0.1",
+                        vpcd::PORT_SLOT_1,
+                        &s,
+                    )
+                }))
             };
             eprintln!(
                 "serving {} in Virtual PCD 00 00{}",

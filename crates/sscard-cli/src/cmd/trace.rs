@@ -10,9 +10,11 @@ use crate::args::{Cli, TraceCommand};
 use crate::error::{CliError, CliResult};
 
 fn load(path: &std::path::Path) -> CliResult<Trace> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
-    Trace::from_json(&text).map_err(CliError::input)
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::io(path, &e))?;
+    Trace::from_json(&text).map_err(|e| match e {
+        sscard::Error::Trace(why) => CliError::usage(format!("trace {}: {why}", path.display())),
+        other => CliError::input(other),
+    })
 }
 
 /// Runs a trace command.
@@ -36,15 +38,19 @@ pub fn run(cli: &Cli, c: &TraceCommand) -> CliResult<()> {
                         .unwrap_or_else(|| e.command.clone()),
                     sw
                 ));
-                if let Some(r) = &rsp {
-                    if let Ok(tlvs) = Tlv::parse_all(r.data()) {
-                        if tlvs.iter().any(|t| !t.children().is_empty()) {
+                if let Some(r) = rsp.as_ref().filter(|r| !r.data().is_empty()) {
+                    match Tlv::parse_all(r.data()) {
+                        Ok(tlvs) if tlvs.iter().any(|t| !t.children().is_empty()) => {
                             for t in &tlvs {
                                 for line in t.to_string().lines() {
                                     text.push_str(&format!("      {line}\n"));
                                 }
                             }
                         }
+                        _ => text.push_str(&format!(
+                            "      {}\n",
+                            sscard_apdu::hexfmt::to_spaced_hex(r.data())
+                        )),
                     }
                 }
                 rows.push(json!({"name": e.name, "command": e.command, "response": e.response, "status": sw}));

@@ -489,6 +489,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         };
         self.df = None;
         self.ef = None;
+        self.check_before_perso(profile, holder, plan, ca)?;
         let mut ran = 0;
         for step in plan.iter().skip(journal.done) {
             self.perso_step(profile, holder, step, ca)?;
@@ -501,6 +502,94 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
 }
 
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
+    /// Compares the records of `efs` with what the plan wrote.
+    fn compare_records(
+        &mut self,
+        profile: &Profile,
+        holder: &Holder,
+        efs: &[&sscard_profile::Ef],
+        bad: &mut Vec<String>,
+    ) -> Result<()> {
+        for ef in efs {
+            for el in &ef.elements {
+                let text = sscard_sim::perso::element_value(profile, holder, el);
+                let want = sscard_sim::perso::element_record(el, &text)
+                    .map_err(|e| Error::InvalidInput(e.to_string()))?;
+                for n in 0..el.occurrences {
+                    let got = self.read_record_of(profile, ef, el, el.record + n, true)?;
+                    if got != want[2..] {
+                        bad.push(format!("{} record {}: differs", ef.path, el.record + n));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Before the first write: every input the plan needs is there (`--ca`
+    /// for a PKI certificate), and the card in hand is the holder's blank
+    /// card: its IRK, diversified from the holder's card identification
+    /// code, answers an internal authentication as the security module
+    /// computes it. A mismatch changes nothing on the card.
+    fn check_before_perso(
+        &mut self,
+        profile: &Profile,
+        holder: &Holder,
+        plan: &[Step],
+        ca: Option<&CertIssuer>,
+    ) -> Result<()> {
+        if ca.is_none()
+            && plan
+                .iter()
+                .any(|s| matches!(s.kind, StepKind::Certificate { .. }))
+        {
+            return Err(Error::BadArgument(
+                "the plan certifies the card's PKI key: give --ca with the issuing CA".into(),
+            ));
+        }
+        self.select_df(profile, super::SSSE)?;
+        let irk = profile
+            .key("IRK")
+            .ok_or_else(|| Error::BadArgument("no IRK in the profile".into()))?;
+        let r1 = self.challenge()?;
+        // The source is the terminal's own random: a card cannot have
+        // prepared an answer for it (02 §2.1).
+        let r2: [u8; 8] = sscard_crypto::random::bytes()
+            .map_err(|e| Error::BadArgument(format!("random source: {e}")))?;
+        let answer = self.card.command(
+            "INTERNAL AUTHENTICATE",
+            &cmd(
+                0x00,
+                0x88,
+                0x00,
+                irk.id.unwrap_or(0x08),
+                &[r1, r2].concat(),
+                Some(8),
+            )?,
+            Sensitivity::Plain,
+        )?;
+        let expected = self
+            .sm
+            .auth_data(irk.address, &holder.card_id(), &r1, &r2)
+            .map_err(|e| match e {
+                Error::NoPsam(_) => Error::BadArgument(
+                    "perso run checks the card in hand before writing: give --keys or --psam"
+                        .into(),
+                ),
+                other => other,
+            })?;
+        if answer != expected {
+            return Err(Error::InvalidInput(format!(
+                "the card in the reader is not the blank card of {} (card identification code {}): its keys answer for another card; nothing was written",
+                holder.record().card.number,
+                hex::encode_upper(holder.card_id())
+            )));
+        }
+        self.df = None;
+        self.ef = None;
+        Ok(())
+    }
+
     /// Reads every element back and compares it with what the plan wrote;
     /// checks the PKI certificate chains to `trust` and names the card's key.
     /// Returns the mismatches (empty: the card is as planned).
@@ -516,20 +605,24 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.facts = None;
         self.identify()?;
         let mut bad = Vec::new();
-        for ef in &profile.efs {
-            for el in &ef.elements {
-                let text = sscard_sim::perso::element_value(profile, holder, el);
-                let want = sscard_sim::perso::element_record(el, &text)
-                    .map_err(|e| Error::InvalidInput(e.to_string()))?;
-                for n in 0..el.occurrences {
-                    let got = self.read_record_of(profile, ef, el, el.record + n, true)?;
-                    if got != want[2..] {
-                        bad.push(format!("{} record {}: differs", ef.path, el.record + n));
-                    }
-                }
+        // Free-read files first: a mismatch seen there ends the check before
+        // anything spends a PIN or key try.
+        let (free, guarded): (Vec<_>, Vec<_>) = profile
+            .efs
+            .iter()
+            .partition(|ef| ef.read == sscard_profile::AccessRule::Free);
+        for (pass, efs) in [free, guarded].into_iter().enumerate() {
+            if pass == 1 && !bad.is_empty() {
+                bad.push(
+                    "files behind a PIN or key not read: the free-read files already differ".into(),
+                );
+                break;
             }
+            self.compare_records(profile, holder, &efs, &mut bad)?;
         }
-        if let Some(trust) = trust.filter(|_| profile.ef("PKI/ADF1/0018").is_some()) {
+        if let Some(trust) =
+            trust.filter(|_| profile.ef("PKI/ADF1/0018").is_some() && bad.is_empty())
+        {
             let cert = self.read_signing_certificate()?;
             if let Err(e) = x509::verify_chain(
                 &[

@@ -132,7 +132,29 @@ impl Trace {
     /// # Errors
     /// [`Error::Trace`] when it does not parse.
     pub fn from_json(text: &str) -> Result<Self> {
-        serde_json::from_str(text).map_err(|e| Error::Trace(e.to_string()))
+        let t: Self = serde_json::from_str(text).map_err(|e| Error::Trace(e.to_string()))?;
+        if hex::decode(&t.atr).is_err() {
+            return Err(Error::Trace(format!("the ATR '{}' is not hex", t.atr)));
+        }
+        for (i, e) in t.exchanges.iter().enumerate() {
+            if let Err(why) = e.command.parse::<Command>() {
+                return Err(Error::Trace(format!(
+                    "exchange {} ({}): command '{}': {why}",
+                    i + 1,
+                    e.name,
+                    e.command
+                )));
+            }
+            if let Err(why) = e.response.parse::<Response>() {
+                return Err(Error::Trace(format!(
+                    "exchange {} ({}): response '{}': {why}",
+                    i + 1,
+                    e.name,
+                    e.response
+                )));
+            }
+        }
+        Ok(t)
     }
 }
 

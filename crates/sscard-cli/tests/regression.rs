@@ -926,3 +926,85 @@ fn p05_perso_checks_before_writing() {
     );
     assert_eq!(tries(), tries_before);
 }
+
+/// Point 15: every shipped holder fixture makes a 3.0 card with `sim new
+/// --ca`, the PKI application personalised through the `perso run` plan
+/// (key pair generated on the card, certificate from the CA) and the
+/// financial application with a test PAN where the record has none.
+#[test]
+fn p15_every_fixture_holder_makes_a_card() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fx = |p: &str| root().join("fixtures").join(p).display().to_string();
+    let mut holders: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/holders"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    holders.sort();
+    assert!(holders.len() >= 3);
+    for h in &holders {
+        let h = h.display().to_string();
+        let has_pan = std::fs::read_to_string(&h).unwrap().contains("pan =");
+        let o = run_in(
+            tmp.path(),
+            &[
+                "sim",
+                "new",
+                "--profile",
+                "ssc-3.0.toml",
+                "--holder",
+                &h,
+                "--keys",
+                &fx("keys/test-masters.toml"),
+                "--ca",
+                &fx("ca"),
+                "--balance",
+                "1000",
+                "--out",
+                "c.json",
+                "--force",
+            ],
+            "",
+        );
+        assert!(o.status.success(), "{h}: {}", text(&o));
+        assert_eq!(
+            text(&o).contains("test PAN 623599"),
+            !has_pan,
+            "{h}: {}",
+            text(&o)
+        );
+        let pin = if has_pan { "123456" } else { "888888" };
+        let pin = std::fs::read_to_string(&h)
+            .unwrap()
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("pin = \"")
+                    .map(|p| p.trim_end_matches('"').to_owned())
+            })
+            .unwrap_or(pin.to_owned());
+        let o = run_in(
+            tmp.path(),
+            &[
+                "perso",
+                "verify",
+                "--profile",
+                "ssc-3.0.toml",
+                "--holder",
+                &h,
+                "--ca",
+                &fx("ca"),
+                "--sim",
+                "c.json",
+                "--pin-stdin",
+            ],
+            &format!("{pin}\n{pin}\n"),
+        );
+        assert!(o.status.success(), "{h}: {}", text(&o));
+        let o = run_in(
+            tmp.path(),
+            &["--json", "pay", "--sim", "c.json", "1.00"],
+            "",
+        );
+        assert_eq!(json(&o)["outcome"], "approved", "{h}: {}", text(&o));
+    }
+}

@@ -32,6 +32,19 @@ pub fn response(r: &Response, s: Sensitivity) -> String {
     }
 }
 
+/// A PAN as payment receipts show it: the first six and last four digits
+/// kept (`623599*********1234`).
+pub fn mask_pan(pan: &str) -> String {
+    let n = pan.chars().count();
+    if n <= 10 {
+        return "*".repeat(n);
+    }
+    pan.chars()
+        .enumerate()
+        .map(|(i, c)| if i < 6 || i >= n - 4 { c } else { '*' })
+        .collect()
+}
+
 /// Tags of the financial application that name the holder: cardholder
 /// name, extended name, ID number and type, track 1.
 pub const PERSONAL_TAGS: [u32; 5] = [0x5F20, 0x9F0B, 0x9F61, 0x9F62, 0x56];

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use sscard::ops::debit::PayInfo;
 use sscard::ops::genuine::Trust;
@@ -18,12 +18,10 @@ use sscard::security::psam::PsamModule;
 use sscard::transport::pcsc::{wait_card, PcscTransport};
 use sscard::transport::sim::SimTransport;
 use sscard::transport::Transport;
-use sscard_crypto::x509::{self, CertKind, CertSpec, Certificate};
-use sscard_crypto::KeyPair;
+use sscard_crypto::x509::Certificate;
 use sscard_profile::holder::{mask, Holder};
 use sscard_profile::keys::MasterKeys;
 use sscard_profile::Generation;
-use sscard_sim::image::Hex;
 use sscard_sim::vpcd::{self, VirtualCard};
 use sscard_sim::{Psam, Simulator, UserCard};
 
@@ -88,41 +86,12 @@ fn demo(
     let profile = profiles
         .for_generation(Generation::V3)
         .ok_or("no 3.0 profile")?;
-    let mut image = sscard_sim::perso::personalise(&profile, &holder, &masters)?;
-    sscard_sim::perso::personalise_payment(
-        &mut image,
-        &profile,
-        &holder,
-        &sscard_sim::perso::PaymentIssuer::from_dir(&ca_dir)?,
-    )?;
+    // The same plan `perso run` sends, through the simulator: the card
+    // generates its SM2 key pair and the test CA certifies it.
+    let mut image =
+        sscard::ops::sim_card::personalise_simulated(&profile, &holder, &masters, Some(&ca_dir))?;
     let issuer = Certificate::from_pem(&read("issuer.pem")?)?;
-    let issuer_key = KeyPair::from_pkcs8_pem(&read("issuer.key.pem")?)?;
-    let card_key = KeyPair::generate()?;
-    let now = SystemTime::now();
     let r = holder.record();
-    let cert = x509::issue(
-        &CertSpec {
-            kind: CertKind::Signing,
-            subject: x509::holder_subject(&r.name, &r.ssn, &holder.area_code()),
-            serial: 1,
-            not_before: now - Duration::from_secs(60),
-            not_after: now + Duration::from_secs(86_400 * 3650),
-        },
-        card_key.public(),
-        Some(&issuer),
-        &issuer_key,
-    )?;
-    image.private_keys.insert(
-        "PKI/ADF1/0013".into(),
-        Hex(card_key.to_secret_bytes().to_vec()),
-    );
-    image.binaries.insert(
-        "PKI/ADF1/0012".into(),
-        Hex([&[0xC0, 0x40][..], &card_key.public().to_xy()].concat()),
-    );
-    image
-        .binaries
-        .insert("PKI/ADF1/0018".into(), Hex(cert.to_der().to_vec()));
     if let Some(p) = image.purses.get_mut("SSSE/DF04/EF06") {
         p.balance = 10_000; // fen
     }
@@ -138,7 +107,7 @@ fn demo(
 
     let psam_profile = source.load(Path::new("psam.toml"))?;
     let psam_image = sscard_sim::psam::psam_image(&psam_profile, &masters)?;
-    let card_sim = Simulator::new(UserCard::new(profile), image);
+    let card_sim = Simulator::new(UserCard::new(profile.clone()), image);
     let psam_sim = Simulator::new(Psam::new(psam_profile), psam_image);
     let stop = Arc::new(AtomicBool::new(false));
     let mut bridges = Vec::new();
@@ -178,7 +147,16 @@ fn demo(
     };
     let psam = PsamModule::new(psam_transport, 0xDF01, 0x16);
     let pin = r.pin.clone().unwrap_or_else(|| "888888".into());
-    let pad = CallbackPad(move |_| Pin::new(&pin));
+    // The plan sets the holder's PIN; the PKI user PIN keeps the profile's
+    // default until the holder changes it.
+    let pki_pin = profile
+        .pin("pki_user")
+        .and_then(|p| p.default.clone())
+        .unwrap_or_else(|| pin.clone());
+    let pad = CallbackPad(move |prompt| match prompt {
+        sscard::pin::PinPrompt::PkiUser => Pin::new(&pki_pin),
+        _ => Pin::new(&pin),
+    });
     let mut t = Terminal::new(card, psam, pad, profiles);
     let done = std::cell::RefCell::new(Vec::new());
     let step = |name: &str, t: &mut Terminal<_, _, _>, detail: String| {

@@ -33,15 +33,29 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
             let p = super::load_profile(cli, profile)?;
             let h = sscard_profile::batch::load_holder(holder).map_err(CliError::input)?;
             let m = MasterKeys::load_file(keys).map_err(CliError::input)?;
+            // A test card for a holder without a PAN gets a test PAN.
+            let (h, test_pan) = match (&h.record().pan, ca, &p.payment) {
+                (None, Some(_), Some(_)) => {
+                    let pan = sscard::ops::sim_card::test_pan(&h.card_id());
+                    let mut r = h.record().clone();
+                    r.pan = Some(pan.clone());
+                    let h = sscard_profile::holder::Holder::check(r)
+                        .map_err(|e| CliError::usage(format!("{}: {}", e.field, e.message)))?;
+                    (h, Some(pan))
+                }
+                _ => (h, None),
+            };
             let mut image = if *blank {
                 perso::blank(&p, h.card_id(), &m).map_err(CliError::input)?
             } else {
-                perso::personalise(&p, &h, &m).map_err(CliError::input)?
+                sscard::ops::sim_card::personalise_simulated(
+                    &std::sync::Arc::new(p.clone()),
+                    &h,
+                    &m,
+                    ca.as_deref(),
+                )
+                .map_err(CliError::card)?
             };
-            if let Some(dir) = ca {
-                let issuer = perso::PaymentIssuer::from_dir(dir).map_err(CliError::input)?;
-                perso::personalise_payment(&mut image, &p, &h, &issuer).map_err(CliError::input)?;
-            }
             for purse in image.purses.values_mut() {
                 purse.balance = *balance;
             }
@@ -55,9 +69,18 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
             };
             saved.map_err(CliError::input)?;
             let r = h.record();
+            if let Some(pan) = &test_pan {
+                if !cli.json {
+                    eprintln!(
+                        "the holder record has no PAN: the card got the test PAN {}",
+                        sscard::redact::mask_pan(pan)
+                    );
+                }
+            }
             emit(
                 cli,
-                json!({"image": out, "profile": p.file, "card_number": r.card.number, "holder": mask(&r.name), "ssn": mask(&r.ssn)}),
+                json!({"image": out, "profile": p.file, "card_number": r.card.number, "holder": mask(&r.name), "ssn": mask(&r.ssn),
+                       "pki": ca.is_some() && !*blank, "test_pan": test_pan.as_deref().map(sscard::redact::mask_pan)}),
                 &format!(
                     "{}: {} card {} for {} ({})",
                     out.display(),

@@ -11,6 +11,7 @@ pub mod hsm;
 pub mod payment;
 pub mod perso;
 pub mod pin;
+pub mod sim_card;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -472,20 +472,34 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         journal_path: &Path,
         ca: Option<&CertIssuer>,
     ) -> Result<usize> {
+        self.run_plan(profile, holder, plan, Some(journal_path), ca)
+    }
+
+    /// Runs `plan` after the checks of [`Terminal::personalise`], with a
+    /// journal or (a simulated card made in one go) without.
+    pub(crate) fn run_plan(
+        &mut self,
+        profile: &Profile,
+        holder: &Holder,
+        plan: &[Step],
+        journal_path: Option<&Path>,
+        ca: Option<&CertIssuer>,
+    ) -> Result<usize> {
         let card_id = hex::encode_upper(holder.card_id());
-        let mut journal = if journal_path.exists() {
-            let j = Journal::load(journal_path)?;
-            if j.card_id != card_id
-                || j.steps != plan.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
-            {
-                return Err(Error::InvalidInput(format!(
-                    "{} is the journal of another plan or card",
-                    journal_path.display()
-                )));
+        let mut journal = match journal_path.filter(|p| p.exists()) {
+            Some(path) => {
+                let j = Journal::load(path)?;
+                if j.card_id != card_id
+                    || j.steps != plan.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
+                {
+                    return Err(Error::InvalidInput(format!(
+                        "{} is the journal of another plan or card",
+                        path.display()
+                    )));
+                }
+                j
             }
-            j
-        } else {
-            Journal::new(&card_id, plan)
+            None => Journal::new(&card_id, plan),
         };
         self.df = None;
         self.ef = None;
@@ -494,7 +508,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         for step in plan.iter().skip(journal.done) {
             self.perso_step(profile, holder, step, ca)?;
             journal.done += 1;
-            journal.save(journal_path)?;
+            if let Some(path) = journal_path {
+                journal.save(path)?;
+            }
             ran += 1;
         }
         Ok(ran)

@@ -543,6 +543,28 @@ fn p10_p12_words_not_debug_text() {
         ],
         vec!["info", "--sim", "missing.json"],
         vec![
+            "sim",
+            "new",
+            "--profile",
+            "ssc-3.0.toml",
+            "--holder",
+            "missing.toml",
+            "--keys",
+            "k",
+            "--ca",
+            "nowhere",
+            "--out",
+            "x.json",
+        ],
+        vec![
+            "profile",
+            "lint",
+            root()
+                .join("fixtures/bad-profiles/24-wrong-type.toml")
+                .to_str()
+                .unwrap(),
+        ],
+        vec![
             "prep",
             "--profile",
             "ssc-3.0.toml",

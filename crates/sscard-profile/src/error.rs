@@ -101,6 +101,43 @@ pub(crate) fn read_source(path: &std::path::Path) -> Result<(String, String)> {
     Ok((file, src))
 }
 
+/// The deserialiser's type words (`invalid type: string "2", expected
+/// usize`) in the words of someone editing the file.
+fn plain_words(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return message.to_owned();
+    };
+    let Some((found, expected)) = rest.split_once(", expected ") else {
+        return message.to_owned();
+    };
+    let expected = match expected {
+        "usize" | "u8" | "u16" | "u32" | "u64" | "i64" | "an integer" => "a whole number",
+        "a string" | "a borrowed string" => "text in quotes",
+        "a boolean" => "true or false",
+        "a sequence" => "a list in [ ]",
+        "a map" | "struct" => "a table",
+        other if other.starts_with("struct ") => "a table",
+        other => other,
+    };
+    let found = if let Some(v) = found.strip_prefix("string ") {
+        format!("the text {v}")
+    } else if let Some(v) = found.strip_prefix("integer ") {
+        format!("the number {}", v.trim_matches('`'))
+    } else if let Some(v) = found.strip_prefix("boolean ") {
+        format!("{}", v.trim_matches('`'))
+    } else {
+        found.to_owned()
+    };
+    let hint = if expected == "a whole number" && found.starts_with("the text ") {
+        " (write the number without quotes)"
+    } else if expected == "text in quotes" {
+        " (put the value in quotes)"
+    } else {
+        ""
+    };
+    format!("expected {expected}, found {found}{hint}")
+}
+
 /// Turns byte offsets into 1-based line numbers for one source text.
 pub(crate) struct Lines<'a> {
     pub(crate) file: &'a str,
@@ -137,12 +174,7 @@ impl<'a> Lines<'a> {
 
     pub(crate) fn syntax(&self, e: &toml::de::Error) -> Error {
         let line = e.span().map_or(1, |s| self.line(s.start));
-        let message = e
-            .message()
-            .lines()
-            .next()
-            .unwrap_or("invalid TOML")
-            .to_owned();
+        let message = plain_words(e.message().lines().next().unwrap_or("invalid TOML"));
         Error::Syntax {
             file: self.file.to_owned(),
             line,

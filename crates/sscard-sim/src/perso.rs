@@ -165,8 +165,13 @@ impl PaymentIssuer {
     /// [`Error::Perso`] when the files cannot be read.
     pub fn from_dir(dir: &std::path::Path) -> Result<Self> {
         let read = |n: &str| {
-            std::fs::read_to_string(dir.join(n))
-                .map_err(|e| Error::Perso(format!("{}: {e}", dir.join(n).display())))
+            std::fs::read_to_string(dir.join(n)).map_err(|e| {
+                Error::Perso(format!(
+                    "{}: {}",
+                    dir.join(n).display(),
+                    sscard_profile::error::io_reason(&e)
+                ))
+            })
         };
         let issuer_key = sscard_crypto::KeyPair::from_pkcs8_pem(&read("pboc-issuer.key.pem")?)?;
         let cert90 = hex::decode(read("pboc-issuer-90.hex")?.trim())

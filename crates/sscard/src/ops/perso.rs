@@ -301,8 +301,13 @@ impl CertIssuer {
     /// [`Error::InvalidInput`] when they cannot be read.
     pub fn from_dir(dir: &Path) -> Result<Self> {
         let read = |n: &str| {
-            std::fs::read_to_string(dir.join(n))
-                .map_err(|e| Error::InvalidInput(format!("{}: {e}", dir.join(n).display())))
+            std::fs::read_to_string(dir.join(n)).map_err(|e| {
+                Error::InvalidInput(format!(
+                    "{}: {}",
+                    dir.join(n).display(),
+                    sscard_profile::error::io_reason(&e)
+                ))
+            })
         };
         Ok(Self {
             cert: Certificate::from_pem(&read("issuer.pem")?)

@@ -14,13 +14,11 @@ pub struct Cli {
     /// Print JSON instead of text (errors too), with `schema_version`.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Print every APDU as it is exchanged (`>> 00 A4 …` / `<< … 90 00`),
-    /// personal data and secrets masked.
+    /// Print every APDU on standard error as it is exchanged
+    /// (`>> 00 A4 …` / `<< … 90 00 (0.4 ms)`): PINs and keys always masked,
+    /// personal data unless the command's `--reveal`.
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// With `-v`: show personal data in the APDUs (secrets stay masked).
-    #[arg(long, global = true, requires = "verbose")]
-    pub reveal_apdus: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,

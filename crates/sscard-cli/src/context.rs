@@ -129,14 +129,15 @@ pub fn open(args: &CardArgs, cli: &Cli) -> CliResult<Term> {
     };
     let mut t = Terminal::new(card, module, pad, profiles);
     if cli.verbose {
-        t.card.observe(verbose_printer(cli.reveal_apdus));
+        let reveal = matches!(&cli.command, crate::args::Command::Read(r) if r.reveal);
+        t.card.observe(verbose_printer(reveal));
     }
     Ok(t)
 }
 
 /// `-v`: every APDU on standard error as GlobalPlatformPro prints them,
 /// `>> 00 A4 04 00 0F …` and `<< 6F … 90 00 (0.4 ms)`; secrets always
-/// masked, personal data unless `--reveal-apdus`.
+/// masked, personal data unless the command's `--reveal`.
 fn verbose_printer(reveal: bool) -> sscard::session::Observer {
     use sscard::transport::trace::Sensitivity;
     Box::new(move |x| {

@@ -42,7 +42,7 @@ fn commands(doc: &str) -> Vec<(String, i32)> {
             Some((c, m)) => (c.trim().to_owned(), m.trim().to_owned()),
             None => (full.trim().to_owned(), String::new()),
         };
-        if cmd.starts_with("sscard ") || cmd.contains("| sscard ") {
+        if cmd.starts_with("sscard ") || cmd.contains(" sscard ") {
             let exit = comment
                 .strip_prefix("exit ")
                 .and_then(|n| {

@@ -1030,3 +1030,88 @@ fn p15_every_fixture_holder_makes_a_card() {
         assert_eq!(json(&o)["outcome"], "approved", "{h}: {}", text(&o));
     }
 }
+
+/// Point 14: an image made from a custom profile records it by name and
+/// SM3 digest and carries it: it opens in a folder where the profile is
+/// not, and a changed profile of the same name does not stand in for it.
+#[test]
+fn p14_image_carries_its_custom_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(root().join("card-profiles/ssc-3.0.toml")).unwrap();
+    let custom = format!("# a bureau's own variant\n{base}");
+    std::fs::write(tmp.path().join("bureau.toml"), &custom).unwrap();
+    let h = root().join("fixtures/holders/zhang-san.toml");
+    let k = root().join("fixtures/keys/test-masters.toml");
+    let o = run_in(
+        tmp.path(),
+        &[
+            "sim",
+            "new",
+            "--profile",
+            "bureau.toml",
+            "--holder",
+            h.to_str().unwrap(),
+            "--keys",
+            k.to_str().unwrap(),
+            "--out",
+            "c.json",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let img: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("c.json")).unwrap()).unwrap();
+    assert_eq!(img["profile"], "bureau.toml");
+    assert_eq!(img["profile_digest"].as_str().unwrap().len(), 64);
+    // Elsewhere, without bureau.toml: it opens.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::copy(tmp.path().join("c.json"), other.path().join("c.json")).unwrap();
+    let o = run_in(other.path(), &["info", "--sim", "c.json"], "");
+    assert!(o.status.success(), "{}", text(&o));
+    // A different bureau.toml there is another version: the image's own copy is used.
+    std::fs::write(other.path().join("bureau.toml"), "not a profile").unwrap();
+    let o = run_in(other.path(), &["info", "--sim", "c.json"], "");
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// Point 18: `-v` prints every APDU as GlobalPlatformPro does, PINs always
+/// masked, personal data unless `--reveal`.
+#[test]
+fn p18_verbose_apdus_masked() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/cards/zhang-san-3.0.json"),
+        tmp.path().join("c.json"),
+    )
+    .unwrap();
+    let ssn = "11010519491231002X";
+    let ssn_hex: String = ssn.bytes().map(|b| format!("{b:02X} ")).collect();
+    let o = run_in(tmp.path(), &["-v", "read", "--sim", "c.json", "ssn"], "");
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        err.contains(">> 00 A4 04 00 0F 73 78 31")
+            && err.contains("<< ")
+            && err.contains(" ms, SELECT)"),
+        "{err}"
+    );
+    assert!(!err.contains(ssn_hex.trim()), "{err}");
+    let o = run_in(
+        tmp.path(),
+        &["-v", "read", "--sim", "c.json", "--reveal", "ssn"],
+        "",
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(ssn_hex.trim()),
+        "{}",
+        text(&o)
+    );
+    let o = run_in(
+        tmp.path(),
+        &["-v", "pin", "verify", "--sim", "c.json", "--pin-stdin"],
+        "123456\n",
+    );
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(err.contains(">> 00 20 00 00 [3 secret bytes]"), "{err}");
+    assert!(!err.contains("12 34 56"), "{err}");
+}

@@ -48,7 +48,7 @@ fn documented() -> Vec<(String, BTreeSet<String>)> {
                     ':' | ' ' | '|' if depth == 0 && !key.trim().is_empty() => at_key = false,
                     _ => {}
                 }
-                if depth == 0 && at_key && c.is_alphanumeric() || c == '_' && depth == 0 && at_key {
+                if depth == 0 && at_key && (c.is_alphanumeric() || c == '_') {
                     key.push(c);
                 }
             }

@@ -90,9 +90,15 @@ fn psam_variants(dir: &Path) -> Vec<(String, String)> {
         .replace("key_df = \"DF01\"", "key_df = \"DF02\"")
         .replace("fid = \"DF01\"", "fid = \"DF02\"");
     assert_ne!(moved, psam);
-    std::fs::write(profiles.join("psam.toml"), moved).unwrap();
+    std::fs::write(profiles.join("psam.toml"), &moved).unwrap();
+    // The image is made from that profile (an image carries its profile:
+    // a PSAM made from the standard one would keep its DF01).
+    let moved = sscard_profile::load_str("psam.toml", &moved).unwrap();
     let path = dir.join("SSCARD_TEST_PSAM_NO_SM4.json");
-    base.save(&path).unwrap();
+    sscard_sim::psam::psam_image(&moved, &masters())
+        .unwrap()
+        .save(&path)
+        .unwrap();
     out.push((
         "SSCARD_TEST_PSAM_NO_SM4".into(),
         format!("sim:{}", path.display()),

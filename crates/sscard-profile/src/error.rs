@@ -124,7 +124,7 @@ fn plain_words(message: &str) -> String {
     } else if let Some(v) = found.strip_prefix("integer ") {
         format!("the number {}", v.trim_matches('`'))
     } else if let Some(v) = found.strip_prefix("boolean ") {
-        format!("{}", v.trim_matches('`'))
+        v.trim_matches('`').to_owned()
     } else {
         found.to_owned()
     };

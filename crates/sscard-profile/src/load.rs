@@ -39,7 +39,10 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<Profile> {
 pub fn load_str(file: &str, src: &str) -> Result<Profile> {
     let lines = Lines::new(file, src);
     let raw: raw::Profile = toml::from_str(src).map_err(|e| lines.syntax(&e))?;
-    Checker { l: &lines }.profile(raw)
+    let mut profile = Checker { l: &lines }.profile(raw)?;
+    profile.source = std::sync::Arc::from(src);
+    profile.digest = hex::encode_upper(sscard_crypto::digest::sm3(src.as_bytes()));
+    Ok(profile)
 }
 
 struct Checker<'a> {
@@ -130,6 +133,8 @@ impl Checker<'_> {
             efs,
             payment,
             psam,
+            source: std::sync::Arc::from(""),
+            digest: String::new(),
         })
     }
 

@@ -537,6 +537,11 @@ pub struct Profile {
     pub payment: Option<Payment>,
     /// PSAM facts, for a PSAM profile.
     pub psam: Option<Psam>,
+    /// The TOML text it was loaded from (kept so that a card image can
+    /// carry the profile it was made from).
+    pub source: std::sync::Arc<str>,
+    /// SM3 of [`Profile::source`], hex: the profile's identity.
+    pub digest: String,
 }
 
 impl Profile {

@@ -116,6 +116,13 @@ pub struct CardImage {
     pub format: u32,
     /// The profile file it was made from.
     pub profile: String,
+    /// SM3 of that profile's text (hex): which version of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_digest: Option<String>,
+    /// That profile's text, so that the image opens where the profile
+    /// file is not (a custom profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_source: Option<String>,
     /// Life-cycle state.
     pub lifecycle: Lifecycle,
     /// Card identification code (EF05 tag 01), the diversification input.
@@ -194,6 +201,8 @@ impl CardImage {
         Self {
             format: FORMAT,
             profile: profile.to_owned(),
+            profile_digest: None,
+            profile_source: None,
             lifecycle: Lifecycle::Personalising,
             card_id: Hex(card_id.to_vec()),
             records: BTreeMap::new(),
@@ -206,6 +215,52 @@ impl CardImage {
             ecash: None,
             objects: BTreeMap::new(),
             psam: None,
+        }
+    }
+
+    /// An empty image of `profile`, recording it by name, digest and text.
+    pub fn for_profile(profile: &sscard_profile::Profile, card_id: [u8; 16]) -> Self {
+        let mut image = Self::new(&profile.file, card_id);
+        if !profile.digest.is_empty() {
+            image.profile_digest = Some(profile.digest.clone());
+            image.profile_source = Some(profile.source.to_string());
+        }
+        image
+    }
+
+    /// The profile this image was made from: `found` (the file of that
+    /// name where the caller looks) when it is the same version, else the
+    /// copy the image carries; an image without a digest (older images)
+    /// takes `found` as it is.
+    ///
+    /// # Errors
+    /// [`Error::Image`] when neither is there, or the carried copy does not load.
+    pub fn profile_from(
+        &self,
+        found: Option<std::sync::Arc<sscard_profile::Profile>>,
+    ) -> Result<std::sync::Arc<sscard_profile::Profile>> {
+        let err = |reason: String| Error::Image {
+            path: self.profile.clone(),
+            reason,
+        };
+        match (&self.profile_digest, found) {
+            (None, Some(p)) => Ok(p),
+            (Some(d), Some(p)) if *d == p.digest => Ok(p),
+            (digest, _) => match &self.profile_source {
+                Some(src) => {
+                    let p = sscard_profile::load_str(&self.profile, src)
+                        .map_err(|e| err(format!("the profile the image carries: {e}")))?;
+                    if digest.as_ref().is_some_and(|d| *d != p.digest) {
+                        return Err(err(
+                            "the profile the image carries does not match its digest".into(),
+                        ));
+                    }
+                    Ok(std::sync::Arc::new(p))
+                }
+                None => Err(err(
+                    "the image's profile is not here, and the image does not carry it".into(),
+                )),
+            },
         }
     }
 

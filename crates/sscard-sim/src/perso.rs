@@ -67,7 +67,7 @@ pub fn element_record(element: &Element, text: &str) -> Result<Vec<u8>> {
 /// # Errors
 /// [`Error::Perso`] for a missing master key.
 pub fn blank(profile: &Profile, card_id: [u8; 16], masters: &MasterKeys) -> Result<CardImage> {
-    let mut image = CardImage::new(&profile.file, card_id);
+    let mut image = CardImage::for_profile(profile, card_id);
     load_keys_pins_purses(&mut image, profile, masters, None)?;
     Ok(image)
 }
@@ -134,7 +134,7 @@ fn load_keys_pins_purses(
 /// # Errors
 /// [`Error::Perso`] for a value that does not fit, or a missing master key.
 pub fn personalise(profile: &Profile, holder: &Holder, masters: &MasterKeys) -> Result<CardImage> {
-    let mut image = CardImage::new(&profile.file, holder.card_id());
+    let mut image = CardImage::for_profile(profile, holder.card_id());
     for ef in &profile.efs {
         for element in &ef.elements {
             let text = element_value(profile, holder, element);

@@ -45,7 +45,7 @@ pub fn psam_image(profile: &Profile, masters: &MasterKeys) -> Result<CardImage> 
             profile.file
         )));
     }
-    let mut image = CardImage::new(&profile.file, [0; 16]);
+    let mut image = CardImage::for_profile(profile, [0; 16]);
     let keys = masters
         .iter()
         .filter(|m| profile.key(&m.name).is_some())

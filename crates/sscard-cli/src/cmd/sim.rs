@@ -17,6 +17,15 @@ use crate::error::{CliError, CliResult};
 /// `sim serve` puts in the second slot when no keys are given.
 const TEST_MASTERS: &str = include_str!("../../../../fixtures/keys/test-masters.toml");
 
+/// The profile an image was made from: the file of that name (folder or
+/// built in) if it is the same version, else the image's own copy.
+fn image_profile(cli: &Cli, img: &CardImage) -> CliResult<Arc<sscard_profile::Profile>> {
+    let found = super::load_profile(cli, std::path::Path::new(&img.profile))
+        .ok()
+        .map(Arc::new);
+    img.profile_from(found).map_err(CliError::input)
+}
+
 /// Runs a sim command.
 pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
     match c {
@@ -94,7 +103,7 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
         }
         SimCommand::Show { image, reveal } => {
             let img = CardImage::load(image).map_err(|e| CliError::usage(e.to_string()))?;
-            let p = super::load_profile(cli, std::path::Path::new(&img.profile))?;
+            let p = image_profile(cli, &img)?;
             let mut holder = Vec::new();
             for (ef, el) in p
                 .efs
@@ -174,10 +183,7 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
             card_only,
         } => {
             let img = CardImage::load(image).map_err(CliError::input)?;
-            let p = Arc::new(super::load_profile(
-                cli,
-                std::path::Path::new(&img.profile),
-            )?);
+            let p = image_profile(cli, &img)?;
             let stop = Arc::new(AtomicBool::new(false));
             let psam_thread = if *card_only {
                 None

@@ -61,7 +61,8 @@ impl<A: Applet> Transport for SimTransport<A> {
 /// A card image file run in-process, saved back (atomically) after every
 /// command that changes it, so that its state lasts across calls: a user
 /// card or a PSAM, by the kind of the profile the image names.
-/// `resolve` finds the profile from the image's profile file name.
+/// `resolve` finds the profile from the image's profile file name; the
+/// image's own copy is used when that is missing or another version.
 ///
 /// # Errors
 /// [`Error::NoConnection`] for an image that cannot be read; `resolve`'s error.
@@ -71,7 +72,9 @@ pub fn open_image(
 ) -> Result<Box<dyn Transport + Send>> {
     let image = sscard_sim::image::CardImage::load(path)
         .map_err(|e| Error::NoConnection(format!("simulated card {}: {e}", path.display())))?;
-    let profile = resolve(&image.profile)?;
+    let profile = image
+        .profile_from(resolve(&image.profile).ok())
+        .map_err(|e| Error::NoConnection(format!("simulated card {}: {e}", path.display())))?;
     let name = format!("sim:{}", path.display());
     Ok(match profile.card.kind {
         sscard_profile::CardKind::Psam => Box::new(SimTransport::new(

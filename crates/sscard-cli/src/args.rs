@@ -63,6 +63,9 @@ pub enum Command {
     Script(ScriptArgs),
     /// PIN operations.
     Pin(PinArgs),
+    /// Check the card is genuine: SM4 internal authentication on a terminal
+    /// random, and with --ca the SM2 card authentication of the PKI application.
+    Genuine(GenuineArgs),
     /// Medical account balance.
     Balance(CardArgs),
     /// A medical debit.
@@ -161,6 +164,17 @@ pub struct ScriptArgs {
     pub card: CardArgs,
     /// Script: one `APDU [expected SW]` per line, `#` comments.
     pub file: PathBuf,
+}
+
+/// `genuine`.
+#[derive(Debug, Args)]
+pub struct GenuineArgs {
+    /// The card.
+    #[command(flatten)]
+    pub card: CardArgs,
+    /// CA folder (root.pem, issuer.pem) the PKI certificate must chain to.
+    #[arg(long)]
+    pub ca: Option<PathBuf>,
 }
 
 /// `pin`.

@@ -31,6 +31,27 @@ pub fn profile_source(dir: Option<&Path>) -> ProfileSource {
     }
 }
 
+/// The trust anchors in a CA folder: `root.pem`, and `issuer.pem` as the
+/// intermediate.
+///
+/// # Errors
+/// A usage error naming the file that cannot be read or parsed.
+pub fn load_trust(dir: &Path) -> CliResult<sscard::ops::genuine::Trust> {
+    let read = |n: &str| {
+        let p = dir.join(n);
+        std::fs::read_to_string(&p)
+            .map_err(|e| CliError::io(&p, &e))
+            .and_then(|t| {
+                sscard_crypto::x509::Certificate::from_pem(&t)
+                    .map_err(|e| CliError::usage(format!("{}: {e}", p.display())))
+            })
+    };
+    Ok(sscard::ops::genuine::Trust {
+        root: read("root.pem")?,
+        intermediates: vec![read("issuer.pem")?],
+    })
+}
+
 /// PINs from standard input (`--pin-stdin`, one per line), or typed at the
 /// terminal without echo.
 pub struct StdinPad {

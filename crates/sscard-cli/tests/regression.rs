@@ -1115,3 +1115,28 @@ fn p18_verbose_apdus_masked() {
     assert!(err.contains(">> 00 20 00 00 [3 secret bytes]"), "{err}");
     assert!(!err.contains("12 34 56"), "{err}");
 }
+
+/// Issue 13 point 2 through the CLI: a counterfeit that plays back a
+/// recorded answer to challenges it chose is reported not genuine (-21).
+#[test]
+fn counterfeit_is_not_genuine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = std::sync::Arc::new(
+        sscard_profile::load_file(root().join("card-profiles/ssc-3.0.toml")).unwrap(),
+    );
+    let genuine =
+        sscard_sim::image::CardImage::load(&root().join("fixtures/cards/zhang-san-3.0.json"))
+            .unwrap();
+    let fake = sscard_sim::counterfeit::counterfeit_of(&genuine, &p, [0x11; 8], [0x22; 8]).unwrap();
+    fake.save(&tmp.path().join("fake.json")).unwrap();
+    genuine.save(&tmp.path().join("real.json")).unwrap();
+    let o = run_in(tmp.path(), &["genuine", "--sim", "real.json"], "");
+    assert!(
+        o.status.success() && text(&o).contains("internal authentication passed"),
+        "{}",
+        text(&o)
+    );
+    let o = run_in(tmp.path(), &["--json", "genuine", "--sim", "fake.json"], "");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(json(&o)["error"]["code"], -21);
+}

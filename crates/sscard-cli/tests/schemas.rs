@@ -122,6 +122,7 @@ fn documented_schemas_match_output() {
             vec!["pin", "verify", "--sim", "c.json", "--pin-stdin"],
             "123456\n",
         ),
+        ("genuine", vec!["genuine", "--sim", "c.json"], ""),
         (
             "prep",
             vec![

@@ -129,6 +129,13 @@ impl LazyModule {
 }
 
 impl SecurityModule for LazyModule {
+    fn terminal_random(&mut self) -> Result<[u8; 8], Error> {
+        match self.get() {
+            Ok(m) => m.terminal_random(),
+            // HSM mode: the library's own random (spec 05).
+            Err(_) => sscard::security::host_random(),
+        }
+    }
     fn terminal_number(&mut self) -> Result<[u8; 6], Error> {
         self.get()?.terminal_number()
     }

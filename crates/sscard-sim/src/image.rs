@@ -157,6 +157,24 @@ pub struct CardImage {
     /// PSAM state.
     #[serde(default)]
     pub psam: Option<PsamState>,
+    /// A counterfeit for tests: the card plays back what it recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterfeit: Option<Counterfeit>,
+}
+
+/// A counterfeit card (tests of genuineness checks): it answers GET
+/// CHALLENGE with values it chose in advance, in turn, and INTERNAL
+/// AUTHENTICATE with an answer recorded from a genuine card for those
+/// values, whatever it is asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counterfeit {
+    /// The challenges it gives, in turn.
+    pub challenges: Vec<Hex>,
+    /// The recorded INTERNAL AUTHENTICATE answer.
+    pub internal_answer: Hex,
+    /// Challenges given so far (which one is next).
+    #[serde(default)]
+    pub given: usize,
 }
 
 impl core::fmt::Debug for CardImage {
@@ -215,6 +233,7 @@ impl CardImage {
             ecash: None,
             objects: BTreeMap::new(),
             psam: None,
+            counterfeit: None,
         }
     }
 

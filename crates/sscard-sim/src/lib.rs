@@ -27,6 +27,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod counterfeit;
 pub mod error;
 pub mod image;
 pub mod perso;

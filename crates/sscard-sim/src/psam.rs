@@ -219,6 +219,21 @@ impl Psam {
     }
 }
 
+/// GET CHALLENGE `00 84 00 00 08`: the terminal's random (PBOC PSAM).
+fn get_challenge(cmd: &Command) -> Response {
+    if cmd.p1 != 0 || cmd.p2 != 0 {
+        return sw(StatusWord::WrongP1P2);
+    }
+    if !cmd.data().is_empty() || !matches!(cmd.le(), Some(4 | 8)) {
+        return sw(StatusWord::WrongLength);
+    }
+    let n = cmd.le().unwrap_or(8);
+    match sscard_crypto::random::bytes::<8>() {
+        Ok(r) => Response::ok(r[..n].to_vec()),
+        Err(_) => sw(StatusWord::NoDiagnosis),
+    }
+}
+
 impl Applet for Psam {
     fn atr(&self) -> Vec<u8> {
         self.profile.card.atr()
@@ -234,6 +249,7 @@ impl Applet for Psam {
         match (cmd.cla, cmd.ins) {
             (0x00, 0xA4) => self.select(cmd),
             (0x00, 0xB0) => self.read_binary(cmd),
+            (0x00, 0x84) => get_challenge(cmd),
             (0x80, 0x1A) => self.init_crypto(tx.image(), cmd),
             (0x80, 0xFA) => self.crypto(cmd),
             (0x80, 0x70) => self.mac1(tx, cmd),

@@ -30,8 +30,11 @@ fn masters() -> MasterKeys {
     MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
 }
 
+/// The test module, its terminal random fixed so that a replay sees the
+/// same INTERNAL AUTHENTICATE as the recording.
 fn software() -> SoftwareModule {
     SoftwareModule::new(masters(), [0x41, 0x01, 0x00, 0x81, 0x34, 0x75], 0x017F)
+        .with_fixed_terminal_random([0x52, 0x32, 0x2D, 0x73, 0x6F, 0x75, 0x72, 0x63])
 }
 
 type Pad = CallbackPad<fn(sscard::pin::PinPrompt) -> sscard::Result<Pin>>;

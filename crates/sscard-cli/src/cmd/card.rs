@@ -12,7 +12,9 @@ use sscard_profile::holder::mask;
 use sscard_profile::ElementFormat;
 
 use super::emit;
-use crate::args::{ApduArgs, CardArgs, Cli, DebitArgs, PayArgs, PinArgs, ReadArgs, ScriptArgs};
+use crate::args::{
+    ApduArgs, CardArgs, Cli, DebitArgs, GenuineArgs, PayArgs, PinArgs, ReadArgs, ScriptArgs,
+};
 use crate::context::{open, Term};
 use crate::error::{CliError, CliResult};
 
@@ -286,6 +288,40 @@ pub fn pin(cli: &Cli, a: &PinArgs) -> CliResult<()> {
         cli,
         json!({"action": a.action, "ok": true}),
         &format!("PIN {}: ok", a.action),
+    );
+    Ok(())
+}
+
+/// `genuine`.
+pub fn genuine(cli: &Cli, a: &GenuineArgs) -> CliResult<()> {
+    let trust =
+        a.ca.as_deref()
+            .map(crate::context::load_trust)
+            .transpose()?;
+    let mut t = open(&a.card, cli)?;
+    let (internal, sm2) = match &trust {
+        Some(trust) => {
+            let g = t.check_genuine(trust).map_err(CliError::card)?;
+            (g.internal_auth, g.sm2_auth)
+        }
+        None => {
+            t.internal_auth().map_err(CliError::card)?;
+            (true, None)
+        }
+    };
+    let words = |ok: bool| if ok { "passed" } else { "failed" };
+    emit(
+        cli,
+        json!({"genuine": internal && sm2 != Some(false), "internal_auth": internal, "sm2_auth": sm2}),
+        &format!(
+            "genuine: SM4 internal authentication {}{}",
+            words(internal),
+            match sm2 {
+                Some(ok) => format!(", SM2 card authentication {}", words(ok)),
+                None if trust.is_some() => ", no PKI application".into(),
+                None => String::new(),
+            }
+        ),
     );
     Ok(())
 }

@@ -59,6 +59,7 @@ pub fn run(cli: &Cli) -> CliResult<()> {
         Command::Apdu(a) => card::apdu(cli, a),
         Command::Script(a) => card::script(cli, a),
         Command::Pin(a) => card::pin(cli, a),
+        Command::Genuine(a) => card::genuine(cli, a),
         Command::Balance(a) => card::balance(cli, a),
         Command::Debit(a) => card::debit(cli, a),
         Command::Pay(a) => card::pay(cli, a),

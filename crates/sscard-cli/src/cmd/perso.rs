@@ -3,9 +3,7 @@
 use std::path::PathBuf;
 
 use serde_json::json;
-use sscard::ops::genuine::Trust;
 use sscard::ops::perso::{plan, CertIssuer};
-use sscard_crypto::x509::Certificate;
 use sscard_profile::holder::Holder;
 
 use super::emit;
@@ -75,21 +73,11 @@ pub fn run(cli: &Cli, c: &PersoCommand) -> CliResult<()> {
         }
         PersoCommand::Verify { perso, card } => {
             let (p, h) = load(cli, perso)?;
-            let trust = match &perso.ca {
-                Some(d) => {
-                    let read = |n: &str| {
-                        std::fs::read_to_string(d.join(n))
-                            .map_err(|e| CliError::usage(e.to_string()))
-                    };
-                    Some(Trust {
-                        root: Certificate::from_pem(&read("root.pem")?).map_err(CliError::input)?,
-                        intermediates: vec![
-                            Certificate::from_pem(&read("issuer.pem")?).map_err(CliError::input)?
-                        ],
-                    })
-                }
-                None => None,
-            };
+            let trust = perso
+                .ca
+                .as_deref()
+                .map(crate::context::load_trust)
+                .transpose()?;
             let mut t = open(card, cli)?;
             let bad = t
                 .verify_personalisation(&p, &h, trust.as_ref())

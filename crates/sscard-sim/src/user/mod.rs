@@ -125,6 +125,27 @@ impl UserCard {
     }
 }
 
+/// What a counterfeit card answers (`CardImage::counterfeit`).
+fn counterfeit(tx: &mut Tx<'_>, cmd: &Command) -> Response {
+    let Some(c) = tx.image().counterfeit.clone() else {
+        return sw(StatusWord::InsNotSupported);
+    };
+    if cmd.ins == 0x88 {
+        return Response::ok(c.internal_answer.0.clone());
+    }
+    let Some(next) = c
+        .challenges
+        .get(c.given % c.challenges.len().max(1))
+        .cloned()
+    else {
+        return sw(StatusWord::NoDiagnosis);
+    };
+    if let Some(state) = tx.edit().counterfeit.as_mut() {
+        state.given += 1;
+    }
+    Response::ok(next.0)
+}
+
 impl Applet for UserCard {
     fn atr(&self) -> Vec<u8> {
         self.profile.card.atr()
@@ -148,6 +169,7 @@ impl Applet for UserCard {
             (0x80, 0x5E) => self.change_pin(tx, cmd),
             (0x84, 0x5E) => self.reload_pin(tx, cmd),
             (0x84, 0x24) => self.unblock_pin(tx, cmd),
+            (0x00, 0x84 | 0x88) if tx.image().counterfeit.is_some() => counterfeit(tx, cmd),
             (0x00, 0x84) => self.get_challenge(cmd),
             (0x00, 0x88) => self.internal_auth(tx.image(), cmd),
             (0x00, 0x82) => self.external_auth(tx, cmd),

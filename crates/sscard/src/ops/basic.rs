@@ -125,7 +125,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         Ok(())
     }
 
-    /// Two challenges and INTERNAL AUTHENTICATE with IRK in SSSE: what the
+    /// A card challenge (R1), a terminal random (R2) and INTERNAL
+    /// AUTHENTICATE with IRK in SSSE: what the
     /// security module must compute (IRK's address, R1, R2) and the card's answer.
     pub(crate) fn internal_auth_answer(&mut self) -> Result<(HsmAuth, [u8; 8])> {
         let facts = self.facts_or_identify()?;
@@ -134,8 +135,11 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let irk = profile
             .key("IRK")
             .ok_or_else(|| Error::BadArgument("no IRK in the profile".into()))?;
+        // R1, the process factor, may be the card's; R2, the source, is the
+        // terminal's own random, so that a card cannot answer from a table
+        // of recorded answers (02 §2.1).
         let r1 = self.challenge()?;
-        let r2 = self.challenge()?;
+        let r2 = self.sm.terminal_random()?;
         let c = cmd(
             0x00,
             0x88,

@@ -575,8 +575,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let r1 = self.challenge()?;
         // The source is the terminal's own random: a card cannot have
         // prepared an answer for it (02 §2.1).
-        let r2: [u8; 8] = sscard_crypto::random::bytes()
-            .map_err(|e| Error::BadArgument(format!("random source: {e}")))?;
+        let r2 = self.sm.terminal_random()?;
         let answer = self.card.command(
             "INTERNAL AUTHENTICATE",
             &cmd(

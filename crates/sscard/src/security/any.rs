@@ -37,6 +37,12 @@ impl SecurityModule for AnyModule {
             m => m.module()?.terminal_number(),
         }
     }
+    fn terminal_random(&mut self) -> Result<[u8; 8]> {
+        match self {
+            AnyModule::None(_) => super::host_random(),
+            m => m.module()?.terminal_random(),
+        }
+    }
     fn auth_data(&mut self, a: u16, c: &CardId, r1: &[u8; 8], r2: &[u8; 8]) -> Result<[u8; 8]> {
         self.module()?.auth_data(a, c, r1, r2)
     }

@@ -38,8 +38,28 @@ pub struct Mac1Request {
     pub card_id: CardId,
 }
 
+/// Eight random bytes from the host's operating system (the source of an
+/// internal authentication when no PSAM gives one).
+///
+/// # Errors
+/// [`crate::Error::NotSupported`] if the OS generator fails.
+pub fn host_random() -> Result<[u8; 8]> {
+    sscard_crypto::random::bytes()
+        .map_err(|e| crate::Error::NotSupported(format!("random source: {e}")))
+}
+
 /// Master-key operations a terminal needs.
 pub trait SecurityModule {
+    /// A fresh terminal random: the source R2 of an internal
+    /// authentication, which the card must not choose (02 §2.1). A PSAM
+    /// answers GET CHALLENGE; without one, the host's generator.
+    ///
+    /// # Errors
+    /// Module errors.
+    fn terminal_random(&mut self) -> Result<[u8; 8]> {
+        host_random()
+    }
+
     /// The terminal number, 6 bytes BCD (twelve `0` digits without a PSAM).
     ///
     /// # Errors

@@ -83,6 +83,15 @@ impl<T: Transport> PsamModule<T> {
 }
 
 impl<T: Transport> SecurityModule for PsamModule<T> {
+    fn terminal_random(&mut self) -> Result<[u8; 8]> {
+        let c = cmd(0x00, 0x84, 0x00, 0x00, &[], Some(8))?;
+        let r = self.run("GET CHALLENGE", &c)?;
+        <[u8; 8]>::try_from(r.as_slice()).map_err(|_| Error::Malformed {
+            command: "GET CHALLENGE",
+            reason: format!("{} bytes, expected 8", r.len()),
+        })
+    }
+
     fn terminal_number(&mut self) -> Result<[u8; 6]> {
         let c = cmd(0x00, 0xB0, 0x80 | self.terminal_sfi, 0x00, &[], Some(6))?;
         let d = self.run("READ terminal number", &c)?;

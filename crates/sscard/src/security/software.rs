@@ -16,6 +16,7 @@ pub struct SoftwareModule {
     dpk_address: u16,
     txn: u32,
     pending: Option<(Sm4Key, u32)>,
+    fixed_random: Option<[u8; 8]>,
 }
 
 impl SoftwareModule {
@@ -28,6 +29,7 @@ impl SoftwareModule {
             dpk_address,
             txn: 1,
             pending: None,
+            fixed_random: None,
         }
     }
 
@@ -36,6 +38,15 @@ impl SoftwareModule {
     #[must_use]
     pub fn with_txn_start(mut self, first: u32) -> Self {
         self.txn = first;
+        self
+    }
+
+    /// The module answering every terminal random with `r`: for golden
+    /// traces, whose commands must repeat byte for byte. Never elsewhere:
+    /// a fixed source is what lets a counterfeit replay an answer.
+    #[must_use]
+    pub fn with_fixed_terminal_random(mut self, r: [u8; 8]) -> Self {
+        self.fixed_random = Some(r);
         self
     }
 
@@ -57,6 +68,13 @@ impl SoftwareModule {
 }
 
 impl SecurityModule for SoftwareModule {
+    fn terminal_random(&mut self) -> Result<[u8; 8]> {
+        match self.fixed_random {
+            Some(r) => Ok(r),
+            None => super::host_random(),
+        }
+    }
+
     fn terminal_number(&mut self) -> Result<[u8; 6]> {
         Ok(self.terminal_number)
     }

@@ -1,5 +1,7 @@
-//! Parsing speed of a 300-byte record file and a SELECT FCI, next to the
-//! `iso7816-tlv` crate parsing the same bytes (its `simple` module for the
+//! Parsing speed of a 300-byte record file and a SELECT FCI: the owned
+//! parse (`sscard`), the zero-copy views (`sscard_views`: the records
+//! collected as borrowed views, the FCI tree walked whole), and the
+//! `iso7816-tlv` crate on the same bytes (its `simple` module for the
 //! one-byte-tag records, its `ber` module for the FCI).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -63,6 +65,17 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("record_file_300");
     g.bench_function("sscard", |b| b.iter(|| parse_records(black_box(&file))));
+    g.bench_function("sscard_views", |b| {
+        b.iter(|| {
+            sscard_apdu::record::record_views(black_box(&file))
+                .try_fold(0usize, |n, r| r.map(|v| n + v.value.len()))
+        })
+    });
+    g.bench_function("sscard_views_collected", |b| {
+        b.iter(|| {
+            sscard_apdu::record::record_views(black_box(&file)).collect::<Result<Vec<_>, _>>()
+        })
+    });
     g.bench_function("iso7816_tlv_simple", |b| {
         b.iter(|| iso7816_tlv::simple::Tlv::parse_all(black_box(&file)))
     });
@@ -70,6 +83,9 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("fci");
     g.bench_function("sscard", |b| b.iter(|| Tlv::parse_all(black_box(&fci))));
+    g.bench_function("sscard_views", |b| {
+        b.iter(|| sscard_apdu::tlv_view::validate(black_box(&fci)))
+    });
     g.bench_function("iso7816_tlv_ber", |b| {
         b.iter(|| iso7816_tlv::ber::Tlv::parse_all(black_box(&fci)))
     });

@@ -32,6 +32,7 @@ pub mod record;
 pub mod response;
 pub mod status;
 pub mod tlv;
+pub mod tlv_view;
 
 pub use command::{Case, Command};
 pub use error::{Error, Result};

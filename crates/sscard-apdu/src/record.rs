@@ -83,52 +83,133 @@ impl Record {
     }
 }
 
+/// One record borrowed from the input: no copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordView<'a> {
+    /// The tag byte.
+    pub tag: u8,
+    /// The value.
+    pub value: &'a [u8],
+    /// Where the record starts in the input.
+    pub offset: usize,
+}
+
+impl RecordView<'_> {
+    /// An owned copy.
+    pub fn to_record(&self) -> Record {
+        Record {
+            tag: self.tag,
+            value: self.value.to_vec(),
+        }
+    }
+}
+
 /// Reads the record at `bytes[pos..]`; returns it and the bytes used.
 fn read(bytes: &[u8], pos: usize) -> Result<(Record, usize)> {
+    read_view(bytes, pos).map(|(v, used)| (v.to_record(), used))
+}
+
+/// Reads the record at `bytes[pos..]` as a view; returns it and the bytes used.
+#[inline]
+fn read_view(bytes: &[u8], pos: usize) -> Result<(RecordView<'_>, usize)> {
+    if let (Some(&tag), Some(&len)) = (bytes.get(pos), bytes.get(pos + 1)) {
+        let start = pos + 2;
+        let length = usize::from(len);
+        if !matches!(tag, 0x00 | 0xFF) {
+            if let Some(value) = bytes.get(start..start + length) {
+                return Ok((
+                    RecordView {
+                        tag,
+                        value,
+                        offset: pos,
+                    },
+                    2 + length,
+                ));
+            }
+        }
+    }
+    Err(read_error(bytes, pos))
+}
+
+/// Why the record at `bytes[pos..]` cannot be read (off the fast path).
+#[cold]
+fn read_error(bytes: &[u8], pos: usize) -> Error {
     let tag = match bytes.get(pos) {
         None => {
-            return Err(Error::RecordTruncated {
+            return Error::RecordTruncated {
                 offset: pos,
                 tag: 0,
                 length: 2,
                 available: 0,
-            })
+            }
         }
         Some(&t) if matches!(t, 0x00 | 0xFF) => {
-            return Err(Error::RecordPaddingTag {
+            return Error::RecordPaddingTag {
                 offset: pos,
                 tag: t,
-            })
+            }
         }
         Some(&t) => t,
     };
-    let length = match bytes.get(pos + 1) {
-        Some(&l) => usize::from(l),
-        None => {
-            return Err(Error::RecordTruncated {
-                offset: pos,
-                tag,
-                length: 1,
-                available: 0,
-            })
-        }
-    };
-    let start = pos + 2;
-    let value = bytes
-        .get(start..start + length)
-        .ok_or(Error::RecordTruncated {
+    match bytes.get(pos + 1) {
+        None => Error::RecordTruncated {
             offset: pos,
             tag,
-            length,
-            available: bytes.len() - start,
-        })?;
-    Ok((
-        Record {
-            tag,
-            value: value.to_vec(),
+            length: 1,
+            available: 0,
         },
-        start + length - pos,
-    ))
+        Some(&l) => Error::RecordTruncated {
+            offset: pos,
+            tag,
+            length: usize::from(l),
+            available: bytes.len().saturating_sub(pos + 2),
+        },
+    }
+}
+
+/// The records of a run of records, borrowed, padding skipped; after an
+/// error it ends.
+#[derive(Debug, Clone)]
+pub struct RecordViews<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    failed: bool,
+}
+
+/// The records of `bytes` (a record file's content, a B-TLV value) as views.
+pub fn record_views(bytes: &[u8]) -> RecordViews<'_> {
+    RecordViews {
+        bytes,
+        pos: 0,
+        failed: false,
+    }
+}
+
+impl<'a> Iterator for RecordViews<'a> {
+    type Item = Result<RecordView<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        while let Some(b) = self.bytes.get(self.pos) {
+            if !matches!(b, 0x00 | 0xFF) {
+                let r = read_view(self.bytes, self.pos);
+                return Some(match r {
+                    Ok((v, used)) => {
+                        self.pos += used;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        self.failed = true;
+                        Err(e)
+                    }
+                });
+            }
+            self.pos += 1;
+        }
+        None
+    }
 }
 
 /// Parses a run of records (a record file's content, a B-TLV value),
@@ -137,18 +218,9 @@ fn read(bytes: &[u8], pos: usize) -> Result<(Record, usize)> {
 /// # Errors
 /// A record whose length runs past the input.
 pub fn parse_records(bytes: &[u8]) -> Result<Vec<Record>> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < bytes.len() {
-        if matches!(bytes[pos], 0x00 | 0xFF) {
-            pos += 1;
-            continue;
-        }
-        let (rec, used) = read(bytes, pos)?;
-        out.push(rec);
-        pos += used;
-    }
-    Ok(out)
+    record_views(bytes)
+        .map(|v| v.map(|v| v.to_record()))
+        .collect()
 }
 
 /// Encodes records one after the other.

@@ -73,7 +73,20 @@ impl Tag {
 
     /// Bit 6 of the first byte: the value is a list of objects.
     pub fn is_constructed(self) -> bool {
-        self.to_bytes().first().is_some_and(|b| b & 0x20 != 0)
+        self.first_byte() & 0x20 != 0
+    }
+
+    /// The first byte on the wire (without allocating: this is on the
+    /// parser's path).
+    const fn first_byte(self) -> u8 {
+        let n = self.0;
+        (if n > 0xFFFF {
+            n >> 16
+        } else if n > 0xFF {
+            n >> 8
+        } else {
+            n
+        }) as u8
     }
 }
 
@@ -209,7 +222,7 @@ impl Tlv {
     /// Truncated input, indefinite or oversized lengths, invalid tags and
     /// nesting deeper than [`MAX_DEPTH`], each with its offset.
     pub fn parse_all(input: &[u8]) -> Result<Vec<Tlv>> {
-        parse_list(input, 0, 1)
+        parse_views(crate::tlv_view::iter(input), 1)
     }
 
     /// Parses exactly one object (padding around it allowed).
@@ -218,7 +231,7 @@ impl Tlv {
     /// As [`Tlv::parse_all`]; [`Error::TlvTruncated`] when the input holds no
     /// object, [`Error::TlvTrailing`] when it holds more than one.
     pub fn parse_one(input: &[u8]) -> Result<Tlv> {
-        let mut all = parse_list(input, 0, 1)?;
+        let mut all = parse_views(crate::tlv_view::iter(input), 1)?;
         match all.len() {
             1 => Ok(all.remove(0)),
             0 => Err(Error::TlvTruncated {
@@ -317,7 +330,23 @@ pub fn encode_length(n: usize, out: &mut Vec<u8>) {
 }
 
 /// Reads a tag at `input[pos..]`; returns the tag and the bytes it used.
+/// The usual one- and two-byte tags take the fast path; anything unusual
+/// goes through the full checks.
+#[inline]
 pub(crate) fn read_tag(input: &[u8], pos: usize, base: usize) -> Result<(Tag, usize)> {
+    match input.get(pos..) {
+        // One byte, not the start of a longer tag (padding is skipped before).
+        Some([first, ..]) if *first != 0 && first & 0x1F != 0x1F => Ok((Tag(u32::from(*first)), 1)),
+        // Two bytes: the second ends the tag and is not 80 (b7–b1 all zero).
+        Some([first, second, ..]) if second & 0x80 == 0 && *second != 0 => {
+            Ok((Tag((u32::from(*first) << 8) | u32::from(*second)), 2))
+        }
+        _ => read_tag_slow(input, pos, base),
+    }
+}
+
+#[cold]
+fn read_tag_slow(input: &[u8], pos: usize, base: usize) -> Result<(Tag, usize)> {
     let truncated = |needed| Error::TlvTruncated {
         offset: base + input.len(),
         what: "tag",
@@ -351,75 +380,95 @@ pub(crate) fn read_tag(input: &[u8], pos: usize, base: usize) -> Result<(Tag, us
     Ok((Tag(number), len))
 }
 
-/// Reads a BER length at `input[pos..]`; returns the length and the bytes it used.
-fn read_length(input: &[u8], pos: usize, base: usize, tag: Tag) -> Result<(usize, usize)> {
-    let truncated = |needed, available| Error::TlvTruncated {
-        offset: base + pos,
-        what: "length",
-        needed,
-        available,
-    };
-    let first = *input.get(pos).ok_or(truncated(1, 0))?;
-    match first {
-        0x00..=0x7F => Ok((usize::from(first), 1)),
-        0x80 => Err(Error::TlvIndefiniteLength {
-            offset: base + pos,
-            tag: tag.0,
-        }),
-        0x81..=0x84 => {
-            let k = usize::from(first & 0x7F);
-            let rest = input.get(pos + 1..).unwrap_or(&[]);
-            let bytes = rest.get(..k).ok_or(truncated(k, rest.len()))?;
-            let n = bytes
-                .iter()
-                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-            Ok((n, 1 + k))
-        }
-        _ => Err(Error::TlvLengthForm {
-            offset: base + pos,
-            tag: tag.0,
-            first,
-        }),
+/// Reads a BER length at `input[pos..]`; returns the length and the bytes used.
+#[inline]
+pub(crate) fn read_length(
+    input: &[u8],
+    pos: usize,
+    base: usize,
+    tag: Tag,
+) -> Result<(usize, usize)> {
+    match input.get(pos) {
+        Some(&n @ 0x00..=0x7F) => Ok((usize::from(n), 1)),
+        Some(&0x81) => match input.get(pos + 1) {
+            Some(&n) => Ok((usize::from(n), 2)),
+            None => Err(read_length_error(input, pos, base, tag)),
+        },
+        _ => read_length_long(input, pos, base, tag),
     }
 }
 
-fn parse_list(input: &[u8], base: usize, depth: usize) -> Result<Vec<Tlv>> {
+#[cold]
+fn read_length_long(input: &[u8], pos: usize, base: usize, tag: Tag) -> Result<(usize, usize)> {
+    let first = input.get(pos).copied();
+    match first {
+        Some(f @ 0x82..=0x84) => {
+            let k = usize::from(f & 0x7F);
+            match input.get(pos + 1..pos + 1 + k) {
+                Some(bytes) => Ok((
+                    bytes
+                        .iter()
+                        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
+                    1 + k,
+                )),
+                None => Err(read_length_error(input, pos, base, tag)),
+            }
+        }
+        _ => Err(read_length_error(input, pos, base, tag)),
+    }
+}
+
+/// Why the length at `input[pos..]` cannot be read.
+#[cold]
+fn read_length_error(input: &[u8], pos: usize, base: usize, tag: Tag) -> Error {
+    let rest = input.get(pos + 1..).map_or(0, <[u8]>::len);
+    match input.get(pos) {
+        None => Error::TlvTruncated {
+            offset: base + pos,
+            what: "length",
+            needed: 1,
+            available: 0,
+        },
+        Some(0x80) => Error::TlvIndefiniteLength {
+            offset: base + pos,
+            tag: tag.0,
+        },
+        Some(&f @ 0x81..=0x84) => Error::TlvTruncated {
+            offset: base + pos,
+            what: "length",
+            needed: usize::from(f & 0x7F),
+            available: rest,
+        },
+        Some(&first) => Error::TlvLengthForm {
+            offset: base + pos,
+            tag: tag.0,
+            first,
+        },
+    }
+}
+
+/// The owned tree: one walk over the bytes (the borrowed views of
+/// [`crate::tlv_view`]), copied into owned values.
+fn parse_views(views: crate::tlv_view::Iter<'_>, depth: usize) -> Result<Vec<Tlv>> {
     let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < input.len() {
-        if matches!(input[pos], 0x00 | 0xFF) {
-            pos += 1;
-            continue;
-        }
-        let start = pos;
-        let (tag, tag_len) = read_tag(input, pos, base)?;
-        pos += tag_len;
-        let (len, len_len) = read_length(input, pos, base, tag)?;
-        pos += len_len;
-        let available = input.len() - pos;
-        if len > available {
-            return Err(Error::TlvTruncated {
-                offset: base + pos,
-                what: "value",
-                needed: len,
-                available,
-            });
-        }
-        let body = &input[pos..pos + len];
-        let value = if tag.is_constructed() {
+    for v in views {
+        let v = v?;
+        let value = if v.is_constructed() {
             if depth >= MAX_DEPTH {
                 return Err(Error::TlvTooDeep {
-                    offset: base + start,
-                    tag: tag.0,
+                    offset: v.offset(),
+                    tag: v.tag().0,
                     max: MAX_DEPTH,
                 });
             }
-            Value::Constructed(parse_list(body, base + pos, depth + 1)?)
+            Value::Constructed(parse_views(v.children(), depth + 1)?)
         } else {
-            Value::Primitive(body.to_vec())
+            Value::Primitive(v.value().to_vec())
         };
-        pos += len;
-        out.push(Tlv { tag, value });
+        out.push(Tlv {
+            tag: v.tag(),
+            value,
+        });
     }
     Ok(out)
 }

@@ -216,3 +216,65 @@ proptest! {
         }
     }
 }
+
+/// TLV trees as encoded bytes, sometimes cut or with one byte changed.
+fn tlv_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let leaf = (
+        prop_oneof![Just(0x5Au32), Just(0x9F36), Just(0x84)],
+        proptest::collection::vec(any::<u8>(), 0..20),
+    )
+        .prop_map(|(t, v)| Tlv::primitive(t, v).unwrap());
+    let tree = leaf.prop_recursive(4, 24, 4, |inner| {
+        (
+            prop_oneof![Just(0x70u32), Just(0xA5), Just(0xBF0C)],
+            proptest::collection::vec(inner, 0..4),
+        )
+            .prop_map(|(t, c)| Tlv::constructed(t, c).unwrap())
+    });
+    (
+        proptest::collection::vec(tree, 0..4),
+        any::<u16>(),
+        any::<u8>(),
+    )
+        .prop_map(|(list, cut, flip)| {
+            let mut b = tlv::encode_all(&list);
+            if cut % 3 == 0 && !b.is_empty() {
+                b.truncate(usize::from(cut) % b.len());
+            } else if cut % 3 == 1 && !b.is_empty() {
+                let i = usize::from(cut) % b.len();
+                b[i] ^= flip;
+            }
+            b
+        })
+}
+
+proptest! {
+    /// The borrowed walk and the owned tree agree on every input: both
+    /// accept it or both refuse it with the same error, and they see the
+    /// same objects.
+    #[test]
+    fn tlv_views_agree_with_the_owned_tree(b in prop_oneof![tlv_bytes(), proptest::collection::vec(any::<u8>(), 0..64)]) {
+        let owned = Tlv::parse_all(&b);
+        let walked = sscard_apdu::tlv_view::validate(&b);
+        match (&owned, &walked) {
+            (Ok(list), Ok(n)) => {
+                fn count(l: &[Tlv]) -> usize { l.iter().map(|t| 1 + count(t.children())).sum() }
+                prop_assert_eq!(count(list), *n);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            _ => prop_assert!(false, "owned {:?} vs view {:?}", owned.is_ok(), walked.is_ok()),
+        }
+    }
+
+    /// Record views and owned records agree.
+    #[test]
+    fn record_views_agree_with_owned_records(b in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let owned = record::parse_records(&b);
+        let views: Result<Vec<_>, _> = record::record_views(&b).collect();
+        match (owned, views) {
+            (Ok(o), Ok(v)) => prop_assert_eq!(o, v.iter().map(record::RecordView::to_record).collect::<Vec<_>>()),
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (o, v) => prop_assert!(false, "owned {:?} vs views {:?}", o.is_ok(), v.is_ok()),
+        }
+    }
+}

@@ -16,3 +16,9 @@ pub fn ci_strict() -> bool {
         Ok("true" | "1" | "yes")
     )
 }
+
+/// The workspace's root folder (where `card-profiles/` and `fixtures/` are).
+pub fn workspace_root() -> std::path::PathBuf {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.parent().unwrap_or(here).to_path_buf()
+}

@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    sscard_system_tests::workspace_root()
 }
 
 /// Runs `sscard` in `cwd` with `stdin`; test keys, a private state folder.
@@ -41,6 +38,17 @@ fn run_in(cwd: &Path, args: &[&str], stdin: &str) -> Output {
         r => r.unwrap(),
     }
     child.wait_with_output().unwrap()
+}
+
+/// A folder holding `c.json`, a copy of the fixture 3.0 card.
+fn with_card() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/cards/zhang-san-3.0.json"),
+        tmp.path().join("c.json"),
+    )
+    .unwrap();
+    tmp
 }
 
 fn text(o: &Output) -> String {
@@ -347,12 +355,7 @@ fn p04_private_files_symlinks_and_no_overwrite() {
 /// terminal shows. Without a terminal and without --pin-stdin, a clear error.
 #[test]
 fn p06_pin_is_not_echoed() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root().join("fixtures/cards/zhang-san-3.0.json"),
-        tmp.path().join("c.json"),
-    )
-    .unwrap();
+    let tmp = with_card();
     let o = run_in(
         tmp.path(),
         &["pin", "verify", "--sim", "c.json"],
@@ -413,12 +416,7 @@ sys.stdout.write(seen.decode("utf-8", "replace"))
 /// word is an explicit field; scriptor's `reset` and colons work.
 #[test]
 fn p07_script_parsed_whole_first() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root().join("fixtures/cards/zhang-san-3.0.json"),
-        tmp.path().join("c.json"),
-    )
-    .unwrap();
+    let tmp = with_card();
     let before = std::fs::read(tmp.path().join("c.json")).unwrap();
     // Line 2 writes a record; line 3 has a typo in its status word.
     std::fs::write(tmp.path().join("s.txt"), "00A404000F7378312E73682EC9E7BBE1B1A3D5CF => 9000\n00DC070400 => 9000\n00B2070400 => 90O0\n").unwrap();
@@ -450,12 +448,7 @@ fn p07_script_parsed_whole_first() {
 /// transaction numbers differ between runs of one terminal.
 #[test]
 fn p08_amounts_and_unique_transaction_numbers() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root().join("fixtures/cards/zhang-san-3.0.json"),
-        tmp.path().join("c.json"),
-    )
-    .unwrap();
+    let tmp = with_card();
     for bad in ["0.00", "-1.00", "0"] {
         let o = run_in(
             tmp.path(),
@@ -518,12 +511,7 @@ fn p09_reader_is_found_or_explained() {
 /// Points 10 and 12: No Rust Debug text; a damaged image is said to be one.
 #[test]
 fn p10_p12_words_not_debug_text() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root().join("fixtures/cards/zhang-san-3.0.json"),
-        tmp.path().join("c.json"),
-    )
-    .unwrap();
+    let tmp = with_card();
     let debug = [
         "Some(",
         "Sm4",
@@ -593,12 +581,7 @@ fn p10_p12_words_not_debug_text() {
 /// every document carries `schema_version`.
 #[test]
 fn p11_json_errors_and_schema_version() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root().join("fixtures/cards/zhang-san-3.0.json"),
-        tmp.path().join("c.json"),
-    )
-    .unwrap();
+    let tmp = with_card();
     let o = run_in(
         tmp.path(),
         &["--json", "pin", "verify", "--sim", "c.json", "--pin-stdin"],
@@ -664,12 +647,7 @@ fn p14_works_from_any_folder() {
 /// non-TLV data as hex and refuses a trace with bad hex.
 #[test]
 fn p13_log_records_and_trace_hex() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root().join("fixtures/cards/zhang-san-3.0.json"),
-        tmp.path().join("c.json"),
-    )
-    .unwrap();
+    let tmp = with_card();
     let o = run_in(
         tmp.path(),
         &["pay", "--sim", "c.json", "3.00", "--at", "20270315120000"],
@@ -734,12 +712,7 @@ fn p16_sim_serve_has_a_psam_by_default() {
         );
         return eprintln!("skipped: no pcscd with vpcd");
     }
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root().join("fixtures/cards/zhang-san-3.0.json"),
-        tmp.path().join("c.json"),
-    )
-    .unwrap();
+    let tmp = with_card();
     for (extra, psam) in [(None, true), (Some("--card-only"), false)] {
         for r in ["Virtual PCD 00 00", "Virtual PCD 00 01"] {
             wait_card(r, false, Duration::from_secs(10)).unwrap();
@@ -1078,12 +1051,7 @@ fn p14_image_carries_its_custom_profile() {
 /// masked, personal data unless `--reveal`.
 #[test]
 fn p18_verbose_apdus_masked() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root().join("fixtures/cards/zhang-san-3.0.json"),
-        tmp.path().join("c.json"),
-    )
-    .unwrap();
+    let tmp = with_card();
     let ssn = "11010519491231002X";
     let ssn_hex: String = ssn.bytes().map(|b| format!("{b:02X} ")).collect();
     let o = run_in(tmp.path(), &["-v", "read", "--sim", "c.json", "ssn"], "");

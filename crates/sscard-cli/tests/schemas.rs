@@ -9,10 +9,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    sscard_system_tests::workspace_root()
 }
 
 /// `command` → its documented top-level fields, from the "JSON schemas" list.

@@ -131,7 +131,16 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     pub(crate) fn internal_auth_answer(&mut self) -> Result<(HsmAuth, [u8; 8])> {
         let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
-        self.select_df(&profile, super::SSSE)?;
+        self.internal_auth_in(&profile)
+    }
+
+    /// [`Terminal::internal_auth_answer`] with `profile`'s SSSE and IRK
+    /// (personalisation knows the profile before the card holds its data).
+    pub(crate) fn internal_auth_in(
+        &mut self,
+        profile: &sscard_profile::Profile,
+    ) -> Result<(HsmAuth, [u8; 8])> {
+        self.select_df(profile, super::SSSE)?;
         let irk = profile
             .key("IRK")
             .ok_or_else(|| Error::BadArgument("no IRK in the profile".into()))?;

@@ -568,29 +568,15 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 "the plan certifies the card's PKI key: give --ca with the issuing CA".into(),
             ));
         }
-        self.select_df(profile, super::SSSE)?;
-        let irk = profile
-            .key("IRK")
-            .ok_or_else(|| Error::BadArgument("no IRK in the profile".into()))?;
-        let r1 = self.challenge()?;
-        // The source is the terminal's own random: a card cannot have
-        // prepared an answer for it (02 §2.1).
-        let r2 = self.sm.terminal_random()?;
-        let answer = self.card.command(
-            "INTERNAL AUTHENTICATE",
-            &cmd(
-                0x00,
-                0x88,
-                0x00,
-                irk.id.unwrap_or(0x08),
-                &[r1, r2].concat(),
-                Some(8),
-            )?,
-            Sensitivity::Plain,
-        )?;
+        let (auth, answer) = self.internal_auth_in(profile)?;
         let expected = self
             .sm
-            .auth_data(irk.address, &holder.card_id(), &r1, &r2)
+            .auth_data(
+                auth.key_address,
+                &holder.card_id(),
+                &auth.process_factor,
+                &auth.source,
+            )
             .map_err(|e| match e {
                 Error::NoPsam(_) => Error::BadArgument(
                     "perso run checks the card in hand before writing: give --keys or --psam"

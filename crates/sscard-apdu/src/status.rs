@@ -15,6 +15,8 @@ pub enum StatusWord {
     MoreData(u8),
     /// `6281`: part of the returned data may be corrupted.
     DataCorrupted,
+    /// `6282`: end of file or record reached before Le bytes were read.
+    EndOfFile,
     /// `6283`: the selected file is invalidated.
     FileInvalidated,
     /// `63Cx`: verification failed, `x` tries left (PIN or external authentication).
@@ -92,6 +94,7 @@ impl StatusWord {
             (0x90, 0x00) => Self::Success,
             (0x61, n) => Self::MoreData(n),
             (0x62, 0x81) => Self::DataCorrupted,
+            (0x62, 0x82) => Self::EndOfFile,
             (0x62, 0x83) => Self::FileInvalidated,
             (0x63, n) if n & 0xF0 == 0xC0 => Self::VerifyFailed { tries: n & 0x0F },
             (0x65, 0x81) => Self::MemoryFailure,
@@ -133,6 +136,7 @@ impl StatusWord {
             Self::Success => 0x9000,
             Self::MoreData(n) => 0x6100 | n as u16,
             Self::DataCorrupted => 0x6281,
+            Self::EndOfFile => 0x6282,
             Self::FileInvalidated => 0x6283,
             Self::VerifyFailed { tries } => 0x63C0 | (tries & 0x0F) as u16,
             Self::MemoryFailure => 0x6581,
@@ -184,6 +188,7 @@ impl StatusWord {
             Self::Success => "success",
             Self::MoreData(_) => "more data available (GET RESPONSE)",
             Self::DataCorrupted => "returned data may be corrupted",
+            Self::EndOfFile => "end of file reached before Le bytes",
             Self::FileInvalidated => "selected file invalidated",
             Self::VerifyFailed { .. } => "verification failed, tries left in SW2",
             Self::MemoryFailure => "memory failure",

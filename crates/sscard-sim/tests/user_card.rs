@@ -382,8 +382,13 @@ fn binary_files_offset_and_sfi() {
     ok(&mut c, "00A4020002EF08");
     assert_eq!(ok(&mut c, "00B0000010").len(), 16);
     assert_eq!(tx(&mut c, "00B0200000").sw(), StatusWord::WrongParameters);
-    assert_eq!(ok(&mut c, "00B00FF000").len(), 16); // the last 16 bytes of 4096
-                                                    // UPDATE BINARY needs UKSSSE.
+    assert_eq!(ok(&mut c, "00B00FF010").len(), 16); // the last 16 bytes of 4096
+                                                    // Le past the end: the bytes there are, with 6282 (ISO/IEC 7816-4);
+                                                    // an offset at the end is outside the file: 6B00.
+    let r = tx(&mut c, "00B00FF000");
+    assert_eq!((r.sw(), r.data().len()), (StatusWord::EndOfFile, 16));
+    assert_eq!(tx(&mut c, "00B0100001").sw(), StatusWord::WrongParameters);
+    // UPDATE BINARY needs UKSSSE.
     assert_eq!(
         tx(&mut c, "00D6000004DEADBEEF").sw(),
         StatusWord::SecurityNotSatisfied

@@ -167,7 +167,9 @@ impl UserCard {
         if sfi != 0 {
             self.v.ef = Some(ef.path.clone());
         }
-        if offset > size {
+        // An offset at or past the end is outside the EF (ISO/IEC 7816-4:
+        // `6B00`); UPDATE BINARY may still write from 0 into an empty file.
+        if offset > size || (offset == size && size > 0 && cmd.ins == 0xB0) {
             return Err(StatusWord::WrongParameters);
         }
         Ok((ef, offset, size))
@@ -181,7 +183,8 @@ impl UserCard {
         if !self.allowed(image, &ef.read) {
             return sw(StatusWord::SecurityNotSatisfied);
         }
-        let want = cmd.le().unwrap_or(256).min(size - offset);
+        let asked = cmd.le().unwrap_or(256);
+        let want = asked.min(size - offset);
         let content = image
             .binaries
             .get(&ef.path)
@@ -190,6 +193,10 @@ impl UserCard {
         let mut out = vec![0u8; want];
         for (i, b) in out.iter_mut().enumerate() {
             *b = content.get(offset + i).copied().unwrap_or(0);
+        }
+        if want < asked {
+            // Fewer bytes than Le: the data there is, with the warning.
+            return Response::new(out, StatusWord::EndOfFile);
         }
         Response::ok(out)
     }

@@ -44,6 +44,10 @@ pub struct CardArgs {
     /// the terminal (where they are not echoed).
     #[arg(long)]
     pub pin_stdin: bool,
+    /// Record the card's APDUs to this trace file (PINs, keys and personal
+    /// data masked; `docs/trace-format.md`), written when the command ends.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 /// Commands.

@@ -149,11 +149,35 @@ pub fn open(args: &CardArgs, cli: &Cli) -> CliResult<Term> {
         from_stdin: args.pin_stdin,
     };
     let mut t = Terminal::new(card, module, pad, profiles);
+    if let Some(path) = &args.trace {
+        let atr = t.card.transport().atr();
+        let recorder = sscard::transport::trace::TraceFile::new(path, command_name(cli), &atr);
+        t.card.observe(recorder.into_observer());
+    }
     if cli.verbose {
         let reveal = matches!(&cli.command, crate::args::Command::Read(r) if r.reveal);
         t.card.observe(verbose_printer(reveal));
     }
     Ok(t)
+}
+
+/// The command as the user typed it, for a trace's `operation`.
+fn command_name(cli: &Cli) -> &'static str {
+    use crate::args::Command as C;
+    match &cli.command {
+        C::Info(_) => "info",
+        C::Read(_) => "read",
+        C::Apdu(_) => "apdu",
+        C::Script(_) => "script",
+        C::Pin(_) => "pin",
+        C::Genuine(_) => "genuine",
+        C::Balance(_) => "balance",
+        C::Debit(_) => "debit",
+        C::Pay(_) => "pay",
+        C::Log(_) => "log",
+        C::Perso(_) => "perso",
+        _ => "sscard",
+    }
 }
 
 /// `-v`: every APDU on standard error as GlobalPlatformPro prints them,

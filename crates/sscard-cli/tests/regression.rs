@@ -1108,3 +1108,58 @@ fn counterfeit_is_not_genuine() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert_eq!(json(&o)["error"]["code"], -21);
 }
+
+/// Issue 15 point 1 (CLI part): `--trace FILE` on a card command records
+/// its APDUs, masked, written on every path (here a wrong PIN), 0600.
+#[cfg(unix)]
+#[test]
+fn trace_option_records_masked_apdus() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = with_card();
+    let o = run_in(
+        tmp.path(),
+        &[
+            "read", "--sim", "c.json", "--trace", "t.json", "ssn", "name",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let trace = std::fs::read_to_string(tmp.path().join("t.json")).unwrap();
+    let ssn_hex: String = "11010519491231002X"
+        .bytes()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    assert!(!trace.contains(&ssn_hex), "the SSN is in the trace");
+    assert_eq!(
+        std::fs::metadata(tmp.path().join("t.json")).unwrap().mode() & 0o777,
+        0o600
+    );
+    let v = json(&run_in(
+        tmp.path(),
+        &["--json", "trace", "show", "t.json"],
+        "",
+    ));
+    assert_eq!(v["operation"], "read");
+    assert!(v["stats"]["apdus"].as_u64().unwrap() >= 5, "{v}");
+    assert_eq!(
+        v["exchanges"].as_array().unwrap().len() as u64,
+        v["stats"]["apdus"].as_u64().unwrap()
+    );
+    // A failing command still leaves its trace; the PIN is not in it.
+    let o = run_in(
+        tmp.path(),
+        &[
+            "pin",
+            "verify",
+            "--sim",
+            "c.json",
+            "--pin-stdin",
+            "--trace",
+            "w.json",
+        ],
+        "987654\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let w = std::fs::read_to_string(tmp.path().join("w.json")).unwrap();
+    assert!(w.contains("\"VERIFY\"") && !w.contains("987654"), "{w}");
+}

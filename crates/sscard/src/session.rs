@@ -68,7 +68,7 @@ pub struct Session<T: Transport> {
     transport: T,
     stats: Stats,
     trace: Option<Trace>,
-    observer: Option<Observer>,
+    observers: Vec<Observer>,
 }
 
 impl<T: Transport> Session<T> {
@@ -78,14 +78,15 @@ impl<T: Transport> Session<T> {
             transport,
             stats: Stats::default(),
             trace: None,
-            observer: None,
+            observers: Vec::new(),
         }
     }
 
-    /// Shows every exchange to `observer` as it happens (`sscard -v`); the
-    /// observer does its own redaction (`crate::redact`).
+    /// Shows every exchange to `observer` as it happens (`sscard -v`,
+    /// `--trace`), after the ones added before; an observer does its own
+    /// redaction (`crate::redact`, [`Trace::push`]).
     pub fn observe(&mut self, observer: Observer) {
-        self.observer = Some(observer);
+        self.observers.push(observer);
     }
 
     /// Starts recording a redacted trace.
@@ -155,7 +156,7 @@ impl<T: Transport> Session<T> {
         if let Some(t) = &mut self.trace {
             t.push(name, cmd, &r, sensitivity);
         }
-        if let Some(o) = &mut self.observer {
+        for o in &mut self.observers {
             o(&Exchanged {
                 name,
                 command: cmd,

@@ -119,6 +119,14 @@ impl Trace {
         });
     }
 
+    /// Counts an exchange into [`Trace::stats`] as a session does (for a
+    /// trace recorded by an observer).
+    pub fn count(&mut self, cmd: &Command, rsp: &Response) {
+        self.stats.apdus += 1;
+        self.stats.sent += cmd.to_bytes().len();
+        self.stats.received += rsp.data().len() + 2;
+    }
+
     /// JSON text.
     ///
     /// # Errors
@@ -155,6 +163,51 @@ impl Trace {
             }
         }
         Ok(t)
+    }
+}
+
+/// A trace recorded by a session observer and written when the session
+/// ends (on every path, errors included): `sscard --trace FILE`.
+pub struct TraceFile {
+    path: std::path::PathBuf,
+    trace: Trace,
+}
+
+impl TraceFile {
+    /// A recorder of `operation` on the card with `atr`, for `path`.
+    pub fn new(path: &std::path::Path, operation: &str, atr: &[u8]) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            trace: Trace::new(operation, atr),
+        }
+    }
+
+    /// The observer to give the session ([`crate::session::Session::observe`]).
+    pub fn into_observer(mut self) -> crate::session::Observer {
+        Box::new(move |x| {
+            self.trace
+                .push(x.name, x.command, x.response, x.sensitivity);
+            self.trace.count(x.command, x.response);
+        })
+    }
+}
+
+impl Drop for TraceFile {
+    fn drop(&mut self) {
+        match self.trace.to_json() {
+            Ok(text) => {
+                if let Err(e) =
+                    sscard_profile::atomic::write_atomically(&self.path, text.as_bytes())
+                {
+                    log::error!(
+                        "trace {}: {}",
+                        self.path.display(),
+                        sscard_profile::error::io_reason(&e)
+                    );
+                }
+            }
+            Err(e) => log::error!("trace {}: {e}", self.path.display()),
+        }
     }
 }
 

@@ -28,6 +28,15 @@ use crate::session::Session;
 use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
 
+/// Which record READ RECORD asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RecordRef {
+    /// `00 B2 <n> 04`: by record number.
+    Number(u8),
+    /// `00 B2 <tag> 00`: the record holding `tag`.
+    Tag(u8),
+}
+
 /// The card models the terminal knows, by generation.
 #[derive(Clone)]
 pub struct Profiles(Vec<Arc<Profile>>);
@@ -188,13 +197,15 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .fid;
         self.df = Some(SSSE.to_owned());
         self.select_ef(ef05)?;
-        let id_rec = self.read_record_raw(1, 18, Sensitivity::Plain)?;
+        // EF05 by tag (01 card identification code, 03 version), as
+        // deployed readers do: record numbers differ between vendors.
+        let id_rec = self.read_record_raw(RecordRef::Tag(0x01), 18, Sensitivity::Plain)?;
         let card_id: [u8; 16] = id_rec
             .value
             .as_slice()
             .try_into()
             .map_err(|_| Error::BadCardId(format!("{} bytes", id_rec.value.len())))?;
-        let version = self.read_record_raw(3, 6, Sensitivity::Plain)?;
+        let version = self.read_record_raw(RecordRef::Tag(0x03), 6, Sensitivity::Plain)?;
         let spec_version = sscard_apdu::field::an_decode(&version.value).unwrap_or_default();
         let generation = Generation::from_spec_version(&spec_version);
         let algorithm = match algorithm_byte {
@@ -242,8 +253,12 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         }
     }
 
-    fn read_record_raw(&mut self, number: u8, le: usize, s: Sensitivity) -> Result<Record> {
-        let c = cmd(0x00, 0xB2, number, 0x04, &[], Some(le))?;
+    fn read_record_raw(&mut self, at: RecordRef, le: usize, s: Sensitivity) -> Result<Record> {
+        let (p1, p2) = match at {
+            RecordRef::Number(n) => (n, 0x04),
+            RecordRef::Tag(t) => (t, 0x00),
+        };
+        let c = cmd(0x00, 0xB2, p1, p2, &[], Some(le))?;
         let data = self.card.command("READ RECORD", &c, s)?;
         Record::parse(&data).map_err(|e| Error::Malformed {
             command: "READ RECORD",
@@ -481,7 +496,14 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         } else {
             Sensitivity::Plain
         };
-        let rec = self.read_record_raw(number, el.length + 2, s)?;
+        // By tag (01 §1.2 [public]: record numbers differ between vendors),
+        // by number only where the tag repeats (`40:1`, `40:2`).
+        let at = if el.occurrences <= 1 && number == el.record {
+            RecordRef::Tag(el.tag)
+        } else {
+            RecordRef::Number(number)
+        };
+        let rec = self.read_record_raw(at, el.length + 2, s)?;
         if rec.tag != el.tag {
             return Err(Error::Malformed {
                 command: "READ RECORD",

@@ -1,0 +1,62 @@
+//! Card variants seen in the field (spec README "Strictness"): the host
+//! reads the same information from each.
+//!
+//! - EF05 and EF06 with their records in another order: the host reads by
+//!   tag (`00 B2 <tag> 00`, 01 §1.2), so the order does not matter; reading
+//!   by record number would take the wrong field.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sscard::ops::{Profiles, Terminal};
+use sscard::pin::{CallbackPad, Pin, PinPrompt};
+use sscard::security::software::SoftwareModule;
+use sscard::transport::sim::SimTransport;
+use sscard_profile::holder::Holder;
+use sscard_profile::keys::MasterKeys;
+use sscard_sim::image::CardImage;
+use sscard_sim::{Simulator, UserCard};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn basic_info(image: CardImage, p: &Arc<sscard_profile::Profile>) -> String {
+    fn pin(_: PinPrompt) -> sscard::Result<Pin> {
+        Pin::new("123456")
+    }
+    let masters = MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap();
+    let card = SimTransport::new(Simulator::new(UserCard::new(p.clone()), image), "sim");
+    let sm = SoftwareModule::new(masters, [0x41, 0x01, 0x00, 0x81, 0x34, 0x75], 0x017F);
+    let pad: CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>> = CallbackPad(pin);
+    let mut t = Terminal::new(card, sm, pad, Profiles::new(vec![p.clone()]));
+    t.read_basic_info().unwrap().to_line()
+}
+
+/// Reverses the record numbers of `ef` in `image`.
+fn permute(image: &mut CardImage, ef: &str) {
+    let recs = image.records.get_mut(ef).unwrap();
+    let numbers: Vec<u8> = recs.keys().copied().collect();
+    let values: Vec<_> = recs.values().cloned().collect();
+    recs.clear();
+    for (n, v) in numbers.iter().zip(values.into_iter().rev()) {
+        recs.insert(*n, v);
+    }
+}
+
+#[test]
+fn records_in_another_order_read_the_same() {
+    let p = Arc::new(sscard_profile::load_file(root().join("card-profiles/ssc-3.0.toml")).unwrap());
+    let h = Holder::load_file(root().join("fixtures/holders/zhang-san.toml")).unwrap();
+    let masters = MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap();
+    let image = sscard_sim::perso::personalise(&p, &h, &masters).unwrap();
+    let expected = basic_info(image.clone(), &p);
+    assert!(expected.contains("11010519491231002X"), "{expected}");
+    let mut other = image.clone();
+    permute(&mut other, "SSSE/EF06");
+    permute(&mut other, "SSSE/EF05");
+    assert_ne!(other.records, image.records);
+    assert_eq!(basic_info(other, &p), expected);
+}

@@ -27,7 +27,8 @@ pub enum Format {
     Cn,
     /// Numeric: BCD, left-padded with `0`.
     N,
-    /// Text: ASCII or GBK, right-padded with `00`.
+    /// Text: ASCII or GBK (GB 18030 for characters beyond GBK), right-padded
+    /// with `00`; `20` and `FF` padding read too.
     An,
     /// Binary; text form is hex.
     B,
@@ -45,11 +46,10 @@ impl Format {
     }
 
     /// Encodes `text` into exactly `len` bytes. The text of `cn` and `n` is
-    /// decimal digits, of `an` any text GBK can encode, of `b` hex.
+    /// decimal digits, of `an` any text without NUL, of `b` hex.
     ///
     /// # Errors
-    /// A character the format does not allow, a character GBK cannot encode,
-    /// or a value longer than the field.
+    /// A character the format does not allow, or a value longer than the field.
     pub fn encode(self, text: &str, len: usize) -> Result<Vec<u8>> {
         match self {
             Self::Cn => cn_encode(text, len),
@@ -263,12 +263,36 @@ pub fn gbk_encode(text: &str) -> Result<Vec<u8>> {
     }
 }
 
-/// `an`: GBK text right-padded with `00` to `len` bytes.
+/// Encodes `text` as GB 18030: GBK's bytes for every character GBK has
+/// (ASCII stays ASCII), four-byte sequences for the others (`𠮷` is
+/// `95 34 B2 35`), so that every name can be written (01 §1.2).
 ///
 /// # Errors
-/// As [`gbk_encode`], or text longer than `len` bytes once encoded.
+/// [`Error::FieldChar`] for a NUL (it would read as padding).
+pub fn gb18030_encode(text: &str) -> Result<Vec<u8>> {
+    if let Some(position) = text.chars().position(|c| c == '\0') {
+        return Err(Error::FieldChar {
+            format: "an",
+            ch: '\0',
+            position,
+        });
+    }
+    let (bytes, _, unmappable) = encoding_rs::GB18030.encode(text);
+    if unmappable {
+        // GB 18030 maps every Unicode scalar value; report rather than store
+        // a substitute if that ever changes.
+        return Err(Error::BadGbk);
+    }
+    Ok(bytes.into_owned())
+}
+
+/// `an`: GBK text (GB 18030 for characters beyond GBK) right-padded with
+/// `00` to `len` bytes.
+///
+/// # Errors
+/// As [`gb18030_encode`], or text longer than `len` bytes once encoded.
 pub fn an_encode(text: &str, len: usize) -> Result<Vec<u8>> {
-    let mut out = gbk_encode(text)?;
+    let mut out = gb18030_encode(text)?;
     if out.len() > len {
         return Err(Error::FieldTooLong {
             format: "an",
@@ -281,13 +305,19 @@ pub fn an_encode(text: &str, len: usize) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// `an` back to text: trailing `00` removed, GBK decoded without substitution.
+/// `an` back to text: trailing padding removed (`00`, `20` or `FF`, as
+/// cards in the field pad; none of them ends a GBK character), GB 18030
+/// decoded (GBK and the four-byte sequences) without substitution.
 ///
 /// # Errors
-/// [`Error::BadGbk`] for bytes that are not GBK.
+/// [`Error::BadGbk`] for bytes that are not GB 18030.
 pub fn an_decode(bytes: &[u8]) -> Result<String> {
-    let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
-    GBK.decode_without_bom_handling_and_without_replacement(&bytes[..end])
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, 0x00 | 0x20 | 0xFF))
+        .map_or(0, |i| i + 1);
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(&bytes[..end])
         .map(|c| c.into_owned())
         .ok_or(Error::BadGbk)
 }
@@ -494,15 +524,28 @@ mod tests {
     }
 
     #[test]
-    fn rare_character_is_named() {
+    fn rare_characters_are_gb18030_and_padding_is_any_of_three() -> Result<()> {
+        // 吉 in GBK, 𠮷 as GB 18030's four bytes (checked against
+        // `iconv -t GB18030`: BC AA 95 34 B2 35).
+        let b = an_encode("吉𠮷", 30)?;
+        assert_eq!(&b[..6], &[0xBC, 0xAA, 0x95, 0x34, 0xB2, 0x35]);
+        assert_eq!(an_decode(&b)?, "吉𠮷");
         assert_eq!(
-            an_encode("吉𠮷", 30),
+            gbk_encode("吉𠮷"),
             Err(Error::NotGbk {
                 ch: '𠮷',
                 code: 0x20BB7,
                 position: 1
             })
         );
+        for pad in [0x00, 0x20, 0xFF] {
+            assert_eq!(an_decode(&[0xD5, 0xC5, 0xC8, 0xFD, pad, pad])?, "张三");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn bad_text_is_refused() {
         assert!(an_encode("a\0b", 5).is_err());
         assert!(an_encode("张三", 3).is_err());
         assert_eq!(an_decode(&[0xFF, 0x30]), Err(Error::BadGbk));

@@ -106,3 +106,32 @@ fn ppse_answer_lists_the_application() -> sscard_apdu::Result<()> {
     assert_eq!(aid, Some(&parse("A000000333010101")?[..]));
     Ok(())
 }
+
+/// `an` text against an independent encoder: glibc's `iconv -t GB18030`
+/// gives the same bytes for GBK names and for names beyond GBK.
+#[test]
+fn an_text_matches_iconv_gb18030() {
+    use std::io::Write;
+    let names = ["张三", "吉𠮷", "阿卜杜热合曼·买买提江", "李·𠀀𪚥"];
+    for name in names {
+        let Ok(mut child) = std::process::Command::new("iconv")
+            .args(["-f", "UTF-8", "-t", "GB18030"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+        else {
+            assert!(std::env::var("CI").is_err(), "CI=true but iconv is missing");
+            return eprintln!("skipped: no iconv");
+        };
+        child
+            .stdin
+            .take()
+            .map(|mut i| i.write_all(name.as_bytes()))
+            .transpose()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(field::gb18030_encode(name).unwrap(), out.stdout, "{name}");
+        assert_eq!(field::an_decode(&out.stdout).unwrap(), name);
+    }
+}

@@ -317,7 +317,7 @@ fn prep_ten_thousand_holders() {
             bad_lines.push(i + 2);
             match (i / 100) % 4 {
                 0 => ssn = format!("{body}{}", if ssn.ends_with('0') { '1' } else { '0' }),
-                1 => name = "吉𠮷".into(),
+                1 => name = "王".repeat(26),
                 2 => date = format!("{}1332", &birth[..4]),
                 _ => card_id = format!("990100D156000005{i:016X}"),
             }

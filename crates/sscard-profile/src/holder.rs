@@ -1,7 +1,7 @@
 //! Cardholder records: what personalisation writes about a person and
 //! their card. Checked on load: the social security number's GB 11643
-//! check digit and birth date, names GBK can encode (a clear error for
-//! `𠮷` and friends), calendar dates, the card identification code.
+//! check digit and birth date, names in GBK or, beyond it, GB 18030 (`𠮷`
+//! is four bytes), calendar dates, the card identification code.
 //!
 //! The checks work on plain fields ([`HolderRecord`]) so that a TOML
 //! fixture and a CSV row go through the same code.
@@ -175,12 +175,12 @@ impl Holder {
         if record.name.trim().is_empty() {
             return Err(bad("name", "name is empty".into()));
         }
-        let gbk = field::gbk_encode(&record.name).map_err(|e| bad("name", e.to_string()))?;
+        let gbk = field::gb18030_encode(&record.name).map_err(|e| bad("name", e.to_string()))?;
         if gbk.len() > 50 {
             return Err(bad(
                 "name",
                 format!(
-                    "name is {} bytes in GBK; name and extension hold 50",
+                    "name is {} bytes in GB 18030; name and extension hold 50",
                     gbk.len()
                 ),
             ));
@@ -268,7 +268,7 @@ impl Holder {
             ));
         }
         for (k, v) in &record.extra {
-            if let Err(e) = field::gbk_encode(v) {
+            if let Err(e) = field::gb18030_encode(v) {
                 return Err(bad("extra", format!("{k}: {e}")));
             }
         }
@@ -325,7 +325,7 @@ impl Holder {
         let mut used = 0;
         let mut rest = String::new();
         for c in self.record.name.chars() {
-            let n = field::gbk_encode(c.encode_utf8(&mut [0; 4])).map_or(2, |b| b.len());
+            let n = field::gb18030_encode(c.encode_utf8(&mut [0; 4])).map_or(4, |b| b.len());
             if rest.is_empty() && used + n <= 30 {
                 first.push(c);
                 used += n;

@@ -34,11 +34,13 @@ fn valid_holders_load() {
 }
 
 #[test]
-fn a_rare_character_is_refused_by_name() {
-    let e = Holder::load_file(fixtures().join("invalid/rare-character.toml")).unwrap_err();
+fn a_rare_character_is_written_in_gb18030() {
+    let h = Holder::load_file(fixtures().join("rare-character.toml")).unwrap();
+    let (first, rest) = h.name_parts();
+    assert_eq!((first.as_str(), rest.as_str()), ("吉𠮷", ""));
     assert_eq!(
-        e.to_string(),
-        "rare-character.toml:4: name: an field: character '𠮷' (U+20BB7) at position 1 cannot be encoded in GBK"
+        sscard_apdu::field::gb18030_encode(&first).unwrap(),
+        [0xBC, 0xAA, 0x95, 0x34, 0xB2, 0x35]
     );
 }
 

@@ -228,7 +228,7 @@ pub fn personalise_payment(
             .map(|c| (c[0] << 4) | c[1])
             .collect::<Vec<u8>>()
     };
-    let name = sscard_apdu::field::gbk_encode(&r.name).map_err(err)?;
+    let name = sscard_apdu::field::gb18030_encode(&r.name).map_err(err)?;
     let card_data = {
         let mut v = vec![0x01];
         v.extend(sscard_crypto::random::bytes::<4>()?);

@@ -101,13 +101,16 @@ pub fn run(cli: &Cli, a: &PrepArgs) -> CliResult<()> {
             first + n - 1
         ));
     }
+    let n = |count: usize, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
     text.push_str(&format!(
-        "prepared {} cards, rejected {} rows, in {:.2} s ({:.0} cards/s), {} batch files in {}",
-        report.prepared,
-        report.rejected.len(),
+        "prepared {}, rejected {}, in {:.2} s ({:.0} cards/s), {} in {}",
+        n(report.prepared, "card", "cards"),
+        n(report.rejected.len(), "row", "rows"),
         secs,
         report.prepared as f64 / secs.max(1e-9),
-        report.batches.len(),
+        n(report.batches.len(), "batch file", "batch files"),
         a.out.display()
     ));
     let rejected: Vec<_> = report
@@ -133,7 +136,7 @@ pub fn run(cli: &Cli, a: &PrepArgs) -> CliResult<()> {
     } else {
         Err(CliError::shown(
             1,
-            format!("{} rows rejected", report.rejected.len()),
+            n(report.rejected.len(), "row rejected", "rows rejected"),
         ))
     }
 }

@@ -101,9 +101,16 @@ pub fn read_card_bas(itype: i32) -> Result<String, Error> {
 
 /// `iReadCardBas_HSM_Step1`.
 pub fn read_card_bas_step1(itype: i32) -> Result<(String, Pending), Error> {
-    let mut s = Session::open(Config::load()?, itype, "iReadCardBas_HSM_Step1")?;
+    let cfg = Config::load()?;
+    let short = cfg.hsm_step1_short()?;
+    let mut s = Session::open(cfg, itype, "iReadCardBas_HSM_Step1")?;
     let step = s.term.read_basic_info_hsm_step1()?;
-    Ok((step.to_line(), Pending::ReadBas(s, step)))
+    let line = if short {
+        step.to_short_line()
+    } else {
+        step.to_line()
+    };
+    Ok((line, Pending::ReadBas(s, step)))
 }
 
 /// `iReadCardBas_HSM_Step2`.

@@ -37,13 +37,17 @@ pub struct Config {
     pub profiles: Option<PathBuf>,
     /// A folder for one redacted APDU trace per call (personal data masked).
     pub trace_dir: Option<PathBuf>,
+    /// Fields of `iReadCardBas_HSM_Step1`'s line: 9 (with the terminal
+    /// device code, the default) or 8 (the shape some vendors' libraries
+    /// emit, ending after the external source).
+    pub hsm_step1_fields: Option<String>,
     /// Where the file was read from (relative paths start there).
     #[serde(skip)]
     pub file: Option<PathBuf>,
 }
 
 /// The variables, each overriding its setting.
-pub const ENV: [(&str, &str); 8] = [
+pub const ENV: [(&str, &str); 9] = [
     ("SSSE32_READER", "reader"),
     ("SSSE32_CONTACTLESS_READER", "contactless_reader"),
     ("SSSE32_PSAM_READER", "psam_reader"),
@@ -52,6 +56,7 @@ pub const ENV: [(&str, &str); 8] = [
     ("SSSE32_TEST_PINS", "test_pins"),
     ("SSSE32_PROFILES", "profiles"),
     ("SSSE32_TRACE_DIR", "trace_dir"),
+    ("SSSE32_HSM_STEP1_FIELDS", "hsm_step1_fields"),
 ];
 
 /// The configuration file's name next to the library.
@@ -134,7 +139,23 @@ impl Config {
             "test_pins" => self.test_pins = Some(v),
             "profiles" => self.profiles = Some(v.into()),
             "trace_dir" => self.trace_dir = Some(v.into()),
+            "hsm_step1_fields" => self.hsm_step1_fields = Some(v),
             _ => {}
+        }
+    }
+
+    /// Whether `iReadCardBas_HSM_Step1` ends its line after the external
+    /// source (8 fields) instead of with the terminal device code (9).
+    ///
+    /// # Errors
+    /// [`Error::BadArgument`] (-14) for a value other than 8 or 9.
+    pub fn hsm_step1_short(&self) -> Result<bool, Error> {
+        match self.hsm_step1_fields.as_deref().map(str::trim) {
+            None | Some("9") => Ok(false),
+            Some("8") => Ok(true),
+            Some(other) => Err(Error::BadArgument(format!(
+                "hsm_step1_fields = {other}: give 9 (with the terminal device code) or 8"
+            ))),
         }
     }
 

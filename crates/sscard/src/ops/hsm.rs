@@ -106,13 +106,19 @@ impl ReadBasStep1 {
     /// identification code|internal process factor|internal source|external
     /// process factor|external source|terminal device code|`.
     pub fn to_line(&self) -> String {
+        format!("{}|", self.to_short_line())
+    }
+
+    /// The 8-field line some vendors' libraries emit: as [`ReadBasStep1::to_line`]
+    /// without the terminal device code.
+    pub fn to_short_line(&self) -> String {
         let h = |b: &[u8]| hex::encode_upper(b);
         let (epf, esrc) = self
             .external
             .map(|e| (h(&e.process_factor), h(&e.source)))
             .unwrap_or_default();
         format!(
-            "{}|{}|{:02X}|{}|{}|{}|{}|{}||",
+            "{}|{}|{:02X}|{}|{}|{}|{}|{}|",
             self.area_code,
             self.historical_bytes,
             self.algorithm,

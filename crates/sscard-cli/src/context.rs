@@ -122,26 +122,16 @@ pub fn open(args: &CardArgs, cli: &Cli) -> CliResult<Term> {
             let psam = source
                 .load(Path::new("psam.toml"))
                 .map_err(CliError::card)?;
-            let env = psam
-                .psam
-                .as_ref()
-                .map(|p| (p.key_df, p.terminal_number_sfi))
-                .ok_or_else(|| CliError::usage("psam.toml describes no PSAM".into()))?;
-            AnyModule::Psam(PsamModule::new(connect(r)?, env.0, env.1))
+            AnyModule::Psam(PsamModule::from_profile(connect(r)?, &psam).map_err(CliError::card)?)
         }
         (None, Some(k)) => {
             let masters = MasterKeys::load_file(k).map_err(CliError::input)?;
-            let psam = source.load(Path::new("psam.toml")).ok();
-            let terminal = psam
-                .as_ref()
-                .and_then(|p| p.psam.as_ref())
-                .map_or([0; 6], |p| p.terminal_number);
-            let dpk = psam
-                .as_ref()
-                .and_then(|p| p.key("DPK"))
-                .map_or(0x017F, |k| k.address);
+            let psam = source
+                .load(Path::new("psam.toml"))
+                .map_err(CliError::card)?;
+            let terminal = psam.psam.as_ref().map_or([0; 6], |p| p.terminal_number);
             let txn = crate::terminal::next_txn_block(terminal).map_err(CliError::usage)?;
-            AnyModule::Software(SoftwareModule::new(masters, terminal, dpk).with_txn_start(txn))
+            AnyModule::Software(SoftwareModule::for_psam(masters, &psam).with_txn_start(txn))
         }
         (None, None) => AnyModule::None("no --psam or --keys given".into()),
     };

@@ -106,10 +106,8 @@ impl LazyModule {
         if let Some(keys) = &self.cfg.keys {
             let masters = sscard_profile::keys::MasterKeys::load_file(self.cfg.path(keys))?;
             let psam = profile(&self.cfg, "psam.toml")?;
-            let terminal = psam.psam.as_ref().map_or([0; 6], |p| p.terminal_number);
-            let dpk = psam.key("DPK").map_or(0x017F, |k| k.address);
-            return Ok(AnyModule::Software(SoftwareModule::new(
-                masters, terminal, dpk,
+            return Ok(AnyModule::Software(SoftwareModule::for_psam(
+                masters, &psam,
             )));
         }
         match self.cfg.psam_reader.as_deref() {
@@ -122,7 +120,8 @@ impl LazyModule {
                     Error::NoConnection(why) => Error::NoPsam(why),
                     e => e,
                 })?;
-                Ok(AnyModule::Psam(PsamModule::new(t, 0xDF01, 0x16)))
+                let psam = profile(&self.cfg, "psam.toml")?;
+                Ok(AnyModule::Psam(PsamModule::from_profile(t, &psam)?))
             }
         }
     }

@@ -108,7 +108,7 @@ fn demo(
     let psam_profile = source.load(Path::new("psam.toml"))?;
     let psam_image = sscard_sim::psam::psam_image(&psam_profile, &masters)?;
     let card_sim = Simulator::new(UserCard::new(profile.clone()), image);
-    let psam_sim = Simulator::new(Psam::new(psam_profile), psam_image);
+    let psam_sim = Simulator::new(Psam::new(psam_profile.clone()), psam_image);
     let stop = Arc::new(AtomicBool::new(false));
     let mut bridges = Vec::new();
     let (card, psam_transport): (Box<dyn Transport>, Box<dyn Transport>) = if via_pcscd {
@@ -145,7 +145,7 @@ fn demo(
             Box::new(SimTransport::new(psam_sim, "PSAM")),
         )
     };
-    let psam = PsamModule::new(psam_transport, 0xDF01, 0x16);
+    let psam = PsamModule::from_profile(psam_transport, &psam_profile)?;
     let pin = r.pin.clone().unwrap_or_else(|| "888888".into());
     // The plan sets the holder's PIN; the PKI user PIN keeps the profile's
     // default until the holder changes it.

@@ -38,6 +38,18 @@ impl<T: Transport> PsamModule<T> {
         }
     }
 
+    /// A PSAM module with the key environment and terminal-number file
+    /// that `profile` (`psam.toml`) gives: the one place these facts come from.
+    ///
+    /// # Errors
+    /// [`Error::BadArgument`] when `profile` describes no PSAM.
+    pub fn from_profile(transport: T, profile: &sscard_profile::Profile) -> Result<Self> {
+        let p = profile.psam.as_ref().ok_or_else(|| {
+            Error::BadArgument(format!("{} describes no PSAM ([psam] table)", profile.file))
+        })?;
+        Ok(Self::new(transport, p.key_df, p.terminal_number_sfi))
+    }
+
     /// The PSAM's session (counts).
     pub fn session(&self) -> &Session<T> {
         &self.session

@@ -33,6 +33,14 @@ impl SoftwareModule {
         }
     }
 
+    /// A module standing in for the PSAM that `psam` (`psam.toml`)
+    /// describes: its terminal number and debit key address.
+    pub fn for_psam(masters: MasterKeys, psam: &sscard_profile::Profile) -> Self {
+        let terminal = psam.psam.as_ref().map_or([0; 6], |p| p.terminal_number);
+        let dpk = psam.key("DPK").map_or(0x017F, |k| k.address);
+        Self::new(masters, terminal, dpk)
+    }
+
     /// The module with its terminal transaction numbers starting at
     /// `first` (the caller keeps them unique per terminal).
     #[must_use]

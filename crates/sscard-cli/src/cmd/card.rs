@@ -440,15 +440,7 @@ fn ecash_line(r: &[(u32, Vec<u8>)]) -> String {
 /// `log`.
 pub fn log(cli: &Cli, a: &CardArgs) -> CliResult<()> {
     let mut t = open(a, cli)?;
-    let debit = t
-        .read_file_addr(&FileAddr::parse("DF04EF07|$").map_err(CliError::card)?, 1)
-        .map_err(CliError::card)?;
-    let records: Vec<&str> = debit
-        .trim_start_matches("DF04EF07|")
-        .trim_end_matches('$')
-        .split('|')
-        .filter(|r| !r.is_empty())
-        .collect();
+    let records = t.debit_log().map_err(CliError::card)?;
     let ecash = t.ecash_log().unwrap_or_default();
     let ecash_rows: Vec<Value> = ecash
         .iter()
@@ -462,15 +454,27 @@ pub fn log(cli: &Cli, a: &CardArgs) -> CliResult<()> {
         .collect();
     let mut text = format!("medical debit log ({} records)\n", records.len());
     for r in &records {
-        text.push_str(&format!(
-            "  {}\n",
-            r.trim_end_matches('^').replace('^', "  ")
-        ));
+        let line: Vec<String> = r.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        text.push_str(&format!("  {}\n", line.join("  ")));
     }
+    let debit_rows: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            Value::Object(
+                r.iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect(),
+            )
+        })
+        .collect();
     text.push_str(&format!("electronic cash log ({} records)", ecash.len()));
     for r in &ecash {
         text.push_str(&format!("\n  {}", ecash_line(r)));
     }
-    emit(cli, json!({"debit": records, "ecash": ecash_rows}), &text);
+    emit(
+        cli,
+        json!({"debit": debit_rows, "ecash": ecash_rows}),
+        &text,
+    );
     Ok(())
 }

@@ -104,7 +104,7 @@ impl DebitResult {
 }
 
 /// The medical account file of the card model.
-fn purse_ef(profile: &sscard_profile::Profile) -> Result<sscard_profile::Ef> {
+pub(crate) fn purse_ef(profile: &sscard_profile::Profile) -> Result<sscard_profile::Ef> {
     profile
         .efs
         .iter()
@@ -299,30 +299,12 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// # Errors
     /// Card and PIN errors; [`Error::NotSupported`] without a log.
     pub fn debit_records(&mut self) -> Result<String> {
-        let facts = self.facts_or_identify()?;
-        let profile = facts.profile.clone();
-        let purse = purse_ef(&profile)?;
-        let log = profile
-            .efs
-            .iter()
-            .find(|e| e.df == purse.df && matches!(e.kind, EfKind::Cyclic { .. }))
-            .ok_or_else(|| Error::NotSupported("the card model has no debit log".into()))?;
-        let name = log.address_name();
-        let addr = super::file_addr::FileAddr::parse(&format!("{name}|$"))?;
-        let out = self.read_file_addr(&addr, 1)?;
-        let records = out
-            .strip_prefix(&format!("{name}|"))
-            .and_then(|r| r.strip_suffix('$'))
-            .unwrap_or_default();
         // The interface shows the first five fields; the card's log holds more (counter, TAC).
-        Ok(records
-            .split_terminator('|')
+        Ok(self
+            .debit_log()?
+            .iter()
             .map(|r| {
-                let fields: String = r
-                    .split_terminator('^')
-                    .take(5)
-                    .map(|f| format!("{f}^"))
-                    .collect();
+                let fields: String = r.iter().take(5).map(|(_, v)| format!("{v}^")).collect();
                 format!("{fields}|")
             })
             .collect())

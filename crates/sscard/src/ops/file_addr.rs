@@ -13,7 +13,7 @@
 use sscard_apdu::field::Format;
 use sscard_apdu::record::{BtlvRecord, Record};
 use sscard_apdu::StatusWord;
-use sscard_profile::{AccessRule, EfKind, ElementFormat, FieldFormat};
+use sscard_profile::{AccessRule, EfKind, ElementFormat};
 
 use super::{cmd, Terminal};
 use crate::error::{Error, Result};
@@ -196,32 +196,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                     out.push_str(&hex::encode_upper(content));
                     out.push('|');
                 }
-                EfKind::Cyclic { records, .. } if f.items.is_empty() => {
-                    self.select_df(&profile, &ef.df)?;
-                    self.satisfy(&profile, &ef.read, &ef.df, auth_type != 2)?;
-                    self.select_ef(ef.fid)?;
-                    for n in 1..=records {
-                        let c = cmd(0x00, 0xB2, n, 0x04, &[], Some(256))?;
-                        let r = self.card.send("READ RECORD", &c, Sensitivity::Plain)?;
-                        match r.sw() {
-                            StatusWord::Success => {}
-                            StatusWord::RecordNotFound => break,
-                            sw => return Err(Error::from_card("READ RECORD", sw)),
-                        }
-                        for field in &ef.fields {
-                            let v = r
-                                .data()
-                                .get(field.offset..field.offset + field.length)
-                                .unwrap_or(&[]);
-                            let text = match field.format {
-                                FieldFormat::Amount => {
-                                    let a = <[u8; 4]>::try_from(v)
-                                        .map(sscard_apdu::field::Amount::from_bytes)
-                                        .unwrap_or_default();
-                                    a.to_string()
-                                }
-                                FieldFormat::Plain(fmt) => decode(fmt, v)?,
-                            };
+                EfKind::Cyclic { .. } if f.items.is_empty() => {
+                    for rec in self.log_records(&profile, &ef, auth_type != 2)? {
+                        for (_, text) in rec {
                             out.push_str(&text);
                             out.push('^');
                         }

@@ -8,6 +8,7 @@ pub mod debit;
 pub mod file_addr;
 pub mod genuine;
 pub mod hsm;
+pub mod log;
 pub mod payment;
 pub mod perso;
 pub mod pin;

@@ -203,7 +203,11 @@ pub fn personalise_payment(
         .clone()
         .ok_or_else(|| Error::Perso("the holder record has no PAN".into()))?;
     let err = |e: sscard_apdu::Error| Error::Perso(e.to_string());
-    let pan_cn = Format::Cn.encode(&pan, 10).map_err(err)?;
+    // 5A at the PAN's own length (04 §4.1: a 16-digit PAN is 8 bytes; an odd
+    // count ends in F); the ICC certificate keeps its fixed cn 10 field.
+    let pan_cn = Format::Cn
+        .encode(&pan, pan.len().div_ceil(2))
+        .map_err(err)?;
     let expiry = &r.card.expiry_date; // YYYYMMDD
     let effective = &r.card.issue_date;
     let yymmdd = |d: &str| Format::N.encode(&d[2..8], 3);
@@ -279,7 +283,7 @@ pub fn personalise_payment(
     let icc = sscard_crypto::KeyPair::generate()?;
     let exp_date: sscard_apdu::field::Date = expiry.parse().map_err(err)?;
     let mut pan10 = [0xFFu8; 10];
-    pan10.copy_from_slice(&pan_cn);
+    pan10.copy_from_slice(&Format::Cn.encode(&pan, 10).map_err(err)?);
     let cert = IccCert {
         pan: pan10,
         expiry: YearMonth {

@@ -60,3 +60,49 @@ fn records_in_another_order_read_the_same() {
     assert_ne!(other.records, image.records);
     assert_eq!(basic_info(other, &p), expected);
 }
+
+/// A 16-digit PAN: `5A` is 8 bytes (04 §4.1), not an `F`-padded 10, and the
+/// purchase is approved (the certificate's PAN is compared by digits).
+#[test]
+fn a_sixteen_digit_pan_is_eight_bytes() {
+    use sscard::ops::payment::{load_ca_keys, Outcome, PurchaseRequest};
+    let p = Arc::new(sscard_profile::load_file(root().join("card-profiles/ssc-3.0.toml")).unwrap());
+    let mut r = Holder::load_file(root().join("fixtures/holders/zhang-san.toml"))
+        .unwrap()
+        .record()
+        .clone();
+    r.pan = Some("6235990012345678".into());
+    let h = Holder::check(r).unwrap();
+    let masters = MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap();
+    let mut image = sscard_sim::perso::personalise(&p, &h, &masters).unwrap();
+    let issuer = sscard_sim::perso::PaymentIssuer::from_dir(&root().join("fixtures/ca")).unwrap();
+    sscard_sim::perso::personalise_payment(&mut image, &p, &h, &issuer).unwrap();
+    image.ecash.as_mut().unwrap().balance = 10_000;
+    // The 5A object in the card's records: tag, length 08, 8 bytes.
+    let all: Vec<u8> = image
+        .records
+        .values()
+        .flat_map(|r| r.values())
+        .flat_map(|h| h.0.clone())
+        .collect();
+    let pan = [0x5A, 0x08, 0x62, 0x35, 0x99, 0x00, 0x12, 0x34, 0x56, 0x78];
+    assert!(all.windows(pan.len()).any(|w| w == pan), "no 8-byte 5A");
+    fn pin(_: PinPrompt) -> sscard::Result<Pin> {
+        Pin::new("123456")
+    }
+    let card = SimTransport::new(Simulator::new(UserCard::new(p.clone()), image), "sim");
+    let sm = SoftwareModule::new(masters, [0; 6], 0x017F);
+    let pad: CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>> = CallbackPad(pin);
+    let mut t = Terminal::new(card, sm, pad, Profiles::new(vec![p]));
+    assert_eq!(t.read_pan().unwrap(), "6235990012345678");
+    let ca = load_ca_keys(&root().join("fixtures/ca/pboc-ca-keys.toml")).unwrap();
+    let req = PurchaseRequest::cny(
+        100,
+        [0x26, 0x12, 0x01],
+        sscard_crypto::pboc::YearMonth {
+            year: 2026,
+            month: 12,
+        },
+    );
+    assert_eq!(t.purchase(&req, &ca).unwrap().outcome, Outcome::Approved);
+}

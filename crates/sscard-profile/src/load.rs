@@ -870,6 +870,7 @@ impl Checker<'_> {
             currency: [currency[0], currency[1]],
             ac_key: p.ac_key.get_ref().clone(),
             mac_key: p.mac_key.get_ref().clone(),
+            gpo_sends_cid: p.gpo_sends_cid,
             afl,
             records,
             ecash: Ecash {

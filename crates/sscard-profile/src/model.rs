@@ -487,6 +487,10 @@ pub struct Payment {
     pub ac_key: String,
     /// Key for issuer script MACs.
     pub mac_key: String,
+    /// Whether the GPO answer carries the cryptogram information data
+    /// `9F27` [design: a card variant]: many qPBOC cards leave it out and
+    /// give the cryptogram type in `9F10` only.
+    pub gpo_sends_cid: bool,
     /// AFL.
     pub afl: Vec<AflEntry>,
     /// Records.

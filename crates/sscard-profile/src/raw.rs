@@ -132,6 +132,10 @@ pub(crate) struct Field {
     pub format: S<String>,
 }
 
+fn yes() -> bool {
+    true
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Payment {
@@ -148,6 +152,8 @@ pub(crate) struct Payment {
     pub currency: S<String>,
     pub ac_key: S<String>,
     pub mac_key: S<String>,
+    #[serde(default = "yes")]
+    pub gpo_sends_cid: bool,
     #[serde(default)]
     pub afl: Vec<Afl>,
     #[serde(default)]

@@ -106,3 +106,57 @@ fn a_sixteen_digit_pan_is_eight_bytes() {
     );
     assert_eq!(t.purchase(&req, &ca).unwrap().outcome, Outcome::Approved);
 }
+
+/// A card whose GPO answer has no `9F27` (many qPBOC cards): the outcome
+/// comes from `9F10`, approved offline within the limits, online above them.
+#[test]
+fn no_9f27_in_the_gpo_answer() {
+    use sscard::ops::payment::{load_ca_keys, Outcome, PurchaseRequest};
+    let text = std::fs::read_to_string(root().join("card-profiles/ssc-3.0.toml")).unwrap();
+    let variant = text.replacen("\nmac_key = ", "\ngpo_sends_cid = false\nmac_key = ", 1);
+    assert_ne!(variant, text);
+    let p = Arc::new(sscard_profile::load_str("ssc-3.0.toml", &variant).unwrap());
+    assert!(!p.payment.as_ref().unwrap().gpo_sends_cid);
+    let h = Holder::load_file(root().join("fixtures/holders/zhang-san.toml")).unwrap();
+    let masters = MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap();
+    let mut image = sscard_sim::perso::personalise(&p, &h, &masters).unwrap();
+    let issuer = sscard_sim::perso::PaymentIssuer::from_dir(&root().join("fixtures/ca")).unwrap();
+    sscard_sim::perso::personalise_payment(&mut image, &p, &h, &issuer).unwrap();
+    image.ecash.as_mut().unwrap().balance = 10_000;
+    fn pin(_: PinPrompt) -> sscard::Result<Pin> {
+        Pin::new("123456")
+    }
+    let card = SimTransport::new(Simulator::new(UserCard::new(p.clone()), image), "sim");
+    let sm = SoftwareModule::new(masters, [0; 6], 0x017F);
+    let pad: CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>> = CallbackPad(pin);
+    let mut t = Terminal::new(card, sm, pad, Profiles::new(vec![p]));
+    t.card.record("purchase");
+    let ca = load_ca_keys(&root().join("fixtures/ca/pboc-ca-keys.toml")).unwrap();
+    let today = sscard_crypto::pboc::YearMonth {
+        year: 2026,
+        month: 12,
+    };
+    let ok = t
+        .purchase(&PurchaseRequest::cny(100, [0x26, 0x12, 0x01], today), &ca)
+        .unwrap();
+    assert_eq!(ok.outcome, Outcome::Approved);
+    let trace = t.card.take_trace().unwrap();
+    let gpo = trace
+        .exchanges
+        .iter()
+        .find(|e| e.name == "GET PROCESSING OPTIONS")
+        .unwrap();
+    assert!(
+        !gpo.response.contains("9F2701"),
+        "the variant sent 9F27: {}",
+        gpo.response
+    );
+    // Above the balance: the card asks to go online, and says so in 9F10 only.
+    let online = t
+        .purchase(
+            &PurchaseRequest::cny(1_000_000, [0x26, 0x12, 0x01], today),
+            &ca,
+        )
+        .unwrap();
+    assert_eq!(online.outcome, Outcome::Online);
+}

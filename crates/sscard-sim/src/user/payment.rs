@@ -159,14 +159,22 @@ impl UserCard {
         } else {
             ecash.balance
         };
+        // Issuer application data (PBOC): length 07, DKI, CVN, CVR (its
+        // length 03, then byte 1 whose bits 6-5 give the cryptogram type:
+        // 01 TC, 10 ARQC), algorithm 04 (SM).
+        let cvr1 = if offline { 0x10 } else { 0x20 };
         let mut out = vec![
             Tlv::primitive(0x82, pay.aip),
             Tlv::primitive(0x94, pay.afl_bytes()),
             Tlv::primitive(0x9F36, atc.to_be_bytes()),
-            Tlv::primitive(0x9F27, [cid]),
-            Tlv::primitive(0x9F26, ac[..8].to_vec()),
-            Tlv::primitive(0x9F10, vec![0x07, 0x01, 0x01, cid, 0x00, 0x00, 0x00, 0x04]),
         ];
+        if pay.gpo_sends_cid {
+            out.push(Tlv::primitive(0x9F27, [cid]));
+        }
+        out.extend([
+            Tlv::primitive(0x9F26, ac[..8].to_vec()),
+            Tlv::primitive(0x9F10, vec![0x07, 0x01, 0x01, 0x03, cvr1, 0x00, 0x00, 0x04]),
+        ]);
         for tag in [0x57, 0x5F34] {
             if let Some(b) = Self::object(image, tag) {
                 out.push(Tlv::primitive(tag, b));

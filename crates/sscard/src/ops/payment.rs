@@ -177,6 +177,26 @@ fn not_genuine(step: String) -> Error {
     Error::NotGenuine { step }
 }
 
+/// The cryptogram information (`9F27`'s bits 8-7: `40` TC, `80` ARQC, `00`
+/// AAC) of a GPO answer: from `9F27` when the card sends it, else from the
+/// issuer application data `9F10` (PBOC: CVR byte 1, bits 6-5), else `40`
+/// when the card signed dynamic data (`9F4B`), else AAC (04 §4.4).
+fn cryptogram_type(gpo: &[Tlv]) -> u8 {
+    if let Some(cid) = bytes_of(gpo, 0x9F27).first() {
+        return *cid;
+    }
+    let iad = bytes_of(gpo, 0x9F10);
+    match iad.as_slice() {
+        [0x07, _, _, 0x03, cvr1, ..] => match (cvr1 >> 4) & 0x03 {
+            0x01 => 0x40,
+            0x02 => 0x80,
+            _ => 0x00,
+        },
+        _ if !bytes_of(gpo, 0x9F4B).is_empty() => 0x40,
+        _ => 0x00,
+    }
+}
+
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// PPSE, then the application: its AID, PDOL and log entry (`9F4D`).
     fn select_payment(&mut self) -> Result<(Vec<u8>, Dol, Vec<u8>)> {
@@ -244,7 +264,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             Tlv::parse_all(&gpo).map_err(|e| malformed("GET PROCESSING OPTIONS", e.to_string()))?;
         let afl = bytes_of(&t77, 0x94);
         let aip = bytes_of(&t77, 0x82);
-        let cid = bytes_of(&t77, 0x9F27).first().copied().unwrap_or(0);
+        let cid = cryptogram_type(&t77);
         let atc = <[u8; 2]>::try_from(bytes_of(&t77, 0x9F36).as_slice())
             .map(u16::from_be_bytes)
             .unwrap_or(0);

@@ -57,6 +57,7 @@
 
 pub mod atomic;
 pub mod batch;
+mod display;
 pub mod error;
 pub mod holder;
 pub mod holder_csv;

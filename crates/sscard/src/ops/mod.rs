@@ -11,6 +11,7 @@ pub mod hsm;
 pub mod log;
 pub mod payment;
 pub mod perso;
+mod perso_check;
 pub mod pin;
 pub mod sim_card;
 

@@ -65,7 +65,7 @@ fn user_image(holder: &str, payment: bool) -> (Arc<sscard_profile::Profile>, Car
 }
 
 /// PSAM images for the error paths: without UK1DF01, without RKSSSE, and
-/// one whose SM4 keys are not in DF01 (with the profiles that say so).
+/// one whose SM4 keys are not where the configured PSAM model says.
 fn psam_variants(dir: &Path) -> Vec<(String, String)> {
     let pp = sscard_profile::load_file(root().join("card-profiles/psam.toml")).unwrap();
     let base = sscard_sim::psam::psam_image(&pp, &masters()).unwrap();
@@ -90,9 +90,11 @@ fn psam_variants(dir: &Path) -> Vec<(String, String)> {
         .replace("key_df = \"DF01\"", "key_df = \"DF02\"")
         .replace("fid = \"DF01\"", "fid = \"DF02\"");
     assert_ne!(moved, psam);
-    std::fs::write(profiles.join("psam.toml"), &moved).unwrap();
-    // The image is made from that profile (an image carries its profile:
-    // a PSAM made from the standard one would keep its DF01).
+    // The library is configured with the standard PSAM model (SM4 keys in
+    // DF01); the PSAM in the reader keeps them in DF02 (its image carries
+    // that model): the library finds no SM4 key environment where its
+    // configuration says, -2202.
+    std::fs::write(profiles.join("psam.toml"), &psam).unwrap();
     let moved = sscard_profile::load_str("psam.toml", &moved).unwrap();
     let path = dir.join("SSCARD_TEST_PSAM_NO_SM4.json");
     sscard_sim::psam::psam_image(&moved, &masters())

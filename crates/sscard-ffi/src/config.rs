@@ -112,8 +112,13 @@ impl Config {
         };
         let mut cfg = match path {
             Some(p) => {
-                let text = std::fs::read_to_string(&p)
-                    .map_err(|e| Error::BadArgument(format!("{}: {e}", p.display())))?;
+                let text = std::fs::read_to_string(&p).map_err(|e| {
+                    Error::BadArgument(format!(
+                        "{}: {}",
+                        p.display(),
+                        sscard_profile::error::io_reason(&e)
+                    ))
+                })?;
                 let mut c: Config = toml::from_str(&text)
                     .map_err(|e| Error::BadArgument(format!("{}: {e}", p.display())))?;
                 c.file = Some(p);

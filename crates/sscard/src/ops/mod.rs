@@ -51,7 +51,13 @@ impl Profiles {
     pub fn load_dir(dir: &Path) -> Result<Self> {
         let mut v = Vec::new();
         let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|e| Error::BadArgument(format!("{}: {e}", dir.display())))?
+            .map_err(|e| {
+                Error::BadArgument(format!(
+                    "{}: {}",
+                    dir.display(),
+                    sscard_profile::error::io_reason(&e)
+                ))
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect();

@@ -268,8 +268,13 @@ impl Journal {
     /// # Errors
     /// [`Error::InvalidInput`] when it cannot be read or parsed.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::InvalidInput(format!(
+                "{}: {}",
+                path.display(),
+                sscard_profile::error::io_reason(&e)
+            ))
+        })?;
         serde_json::from_str(&text)
             .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))
     }
@@ -281,8 +286,13 @@ impl Journal {
     pub fn save(&self, path: &Path) -> Result<()> {
         let json =
             serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidInput(e.to_string()))?;
-        sscard_profile::atomic::write_atomically(path, &json)
-            .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))
+        sscard_profile::atomic::write_atomically(path, &json).map_err(|e| {
+            Error::InvalidInput(format!(
+                "{}: {}",
+                path.display(),
+                sscard_profile::error::io_reason(&e)
+            ))
+        })
     }
 }
 

@@ -259,13 +259,18 @@ impl IccCert {
     }
 }
 
-/// The terminal dynamic data that fDDA signs: `9F37 ‖ 9F02 ‖ 5F2A ‖ 9F69`.
+/// The terminal dynamic data that fDDA signs (04 §4.3): `9F37 ‖ 9F02 ‖
+/// 5F2A ‖ 9F69` when the card has card authentication related data `9F69`
+/// (fDDA version `01`); only `9F37` when it has none (version `00`).
 pub fn terminal_dynamic_data(
     unpredictable_number: &[u8],
     amount: &[u8],
     currency: &[u8],
     card_auth_data: &[u8],
 ) -> Vec<u8> {
+    if card_auth_data.is_empty() {
+        return unpredictable_number.to_vec();
+    }
     [unpredictable_number, amount, currency, card_auth_data].concat()
 }
 

@@ -160,3 +160,49 @@ fn no_9f27_in_the_gpo_answer() {
         .unwrap();
     assert_eq!(online.outcome, Outcome::Online);
 }
+
+/// A card without card authentication related data `9F69` (fDDA version
+/// 00): its dynamic signature covers `9F37` only, and the terminal checks
+/// exactly that.
+#[test]
+fn fdda_version_00_signs_the_unpredictable_number_only() {
+    use sscard::ops::payment::{load_ca_keys, Outcome, PurchaseRequest};
+    let text = std::fs::read_to_string(root().join("card-profiles/ssc-3.0.toml")).unwrap();
+    let variant = text.replace(
+        r#"tags = ["9F46", "9F69", "9F4D"]"#,
+        r#"tags = ["9F46", "9F4D"]"#,
+    );
+    assert_ne!(variant, text);
+    let p = Arc::new(sscard_profile::load_str("ssc-3.0.toml", &variant).unwrap());
+    let h = Holder::load_file(root().join("fixtures/holders/zhang-san.toml")).unwrap();
+    let masters = MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap();
+    let mut image = sscard_sim::perso::personalise(&p, &h, &masters).unwrap();
+    let issuer = sscard_sim::perso::PaymentIssuer::from_dir(&root().join("fixtures/ca")).unwrap();
+    sscard_sim::perso::personalise_payment(&mut image, &p, &h, &issuer).unwrap();
+    image.ecash.as_mut().unwrap().balance = 10_000;
+    fn pin(_: PinPrompt) -> sscard::Result<Pin> {
+        Pin::new("123456")
+    }
+    let card = SimTransport::new(Simulator::new(UserCard::new(p.clone()), image), "sim");
+    let sm = SoftwareModule::new(masters, [0; 6], 0x017F);
+    let pad: CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>> = CallbackPad(pin);
+    let mut t = Terminal::new(card, sm, pad, Profiles::new(vec![p]));
+    let ca = load_ca_keys(&root().join("fixtures/ca/pboc-ca-keys.toml")).unwrap();
+    let today = sscard_crypto::pboc::YearMonth {
+        year: 2026,
+        month: 12,
+    };
+    let ok = t
+        .purchase(&PurchaseRequest::cny(100, [0x26, 0x12, 0x01], today), &ca)
+        .unwrap();
+    assert_eq!(ok.outcome, Outcome::Approved, "{:?}", ok.steps);
+    let un = [1, 2, 3, 4];
+    assert_eq!(
+        sscard_crypto::pboc::terminal_dynamic_data(&un, &[0; 6], &[1, 0x56], &[]),
+        un
+    );
+    assert_eq!(
+        sscard_crypto::pboc::terminal_dynamic_data(&un, &[0; 6], &[1, 0x56], &[9]).len(),
+        4 + 6 + 2 + 1
+    );
+}

@@ -194,7 +194,12 @@ impl UserCard {
             let mut dynamic = atc.to_be_bytes().to_vec();
             dynamic.extend_from_slice(&rnd);
             let card_data = Self::object(image, 0x9F69).unwrap_or_default();
-            let terminal = [get(0x9F37), get(0x9F02), get(0x5F2A), card_data].concat();
+            let terminal = sscard_crypto::pboc::terminal_dynamic_data(
+                &get(0x9F37),
+                &get(0x9F02),
+                &get(0x5F2A),
+                &card_data,
+            );
             let Ok(sdad) = SignedDynamicData::sign(&icc, &dynamic, &terminal) else {
                 return sw(StatusWord::NoDiagnosis);
             };

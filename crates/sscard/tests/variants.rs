@@ -23,16 +23,46 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn basic_info(image: CardImage, p: &Arc<sscard_profile::Profile>) -> String {
+type Pad = CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>>;
+
+fn masters() -> MasterKeys {
+    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
+}
+
+/// A card of profile `p` for `h` with its financial application and 100.00
+/// of electronic cash.
+fn payment_card(p: &Arc<sscard_profile::Profile>, h: &Holder) -> CardImage {
+    let mut image = sscard_sim::perso::personalise(p, h, &masters()).unwrap();
+    let issuer = sscard_sim::perso::PaymentIssuer::from_dir(&root().join("fixtures/ca")).unwrap();
+    sscard_sim::perso::personalise_payment(&mut image, p, h, &issuer).unwrap();
+    image.ecash.as_mut().unwrap().balance = 10_000;
+    image
+}
+
+/// A terminal over the simulated `image`, the software module, PIN 123456.
+fn terminal(
+    p: &Arc<sscard_profile::Profile>,
+    image: CardImage,
+) -> Terminal<SimTransport<UserCard>, SoftwareModule, Pad> {
     fn pin(_: PinPrompt) -> sscard::Result<Pin> {
         Pin::new("123456")
     }
-    let masters = MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap();
     let card = SimTransport::new(Simulator::new(UserCard::new(p.clone()), image), "sim");
-    let sm = SoftwareModule::new(masters, [0x41, 0x01, 0x00, 0x81, 0x34, 0x75], 0x017F);
-    let pad: CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>> = CallbackPad(pin);
-    let mut t = Terminal::new(card, sm, pad, Profiles::new(vec![p.clone()]));
-    t.read_basic_info().unwrap().to_line()
+    let sm = SoftwareModule::new(masters(), [0x41, 0x01, 0x00, 0x81, 0x34, 0x75], 0x017F);
+    Terminal::new(
+        card,
+        sm,
+        CallbackPad(pin as fn(_) -> _),
+        Profiles::new(vec![p.clone()]),
+    )
+}
+
+fn ca_keys() -> Vec<sscard::ops::payment::CaKey> {
+    sscard::ops::payment::load_ca_keys(&root().join("fixtures/ca/pboc-ca-keys.toml")).unwrap()
+}
+
+fn basic_info(image: CardImage, p: &Arc<sscard_profile::Profile>) -> String {
+    terminal(p, image).read_basic_info().unwrap().to_line()
 }
 
 /// Reverses the record numbers of `ef` in `image`.
@@ -50,8 +80,7 @@ fn permute(image: &mut CardImage, ef: &str) {
 fn records_in_another_order_read_the_same() {
     let p = Arc::new(sscard_profile::load_file(root().join("card-profiles/ssc-3.0.toml")).unwrap());
     let h = Holder::load_file(root().join("fixtures/holders/zhang-san.toml")).unwrap();
-    let masters = MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap();
-    let image = sscard_sim::perso::personalise(&p, &h, &masters).unwrap();
+    let image = sscard_sim::perso::personalise(&p, &h, &masters()).unwrap();
     let expected = basic_info(image.clone(), &p);
     assert!(expected.contains("11010519491231002X"), "{expected}");
     let mut other = image.clone();
@@ -65,7 +94,7 @@ fn records_in_another_order_read_the_same() {
 /// purchase is approved (the certificate's PAN is compared by digits).
 #[test]
 fn a_sixteen_digit_pan_is_eight_bytes() {
-    use sscard::ops::payment::{load_ca_keys, Outcome, PurchaseRequest};
+    use sscard::ops::payment::{Outcome, PurchaseRequest};
     let p = Arc::new(sscard_profile::load_file(root().join("card-profiles/ssc-3.0.toml")).unwrap());
     let mut r = Holder::load_file(root().join("fixtures/holders/zhang-san.toml"))
         .unwrap()
@@ -73,11 +102,7 @@ fn a_sixteen_digit_pan_is_eight_bytes() {
         .clone();
     r.pan = Some("6235990012345678".into());
     let h = Holder::check(r).unwrap();
-    let masters = MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap();
-    let mut image = sscard_sim::perso::personalise(&p, &h, &masters).unwrap();
-    let issuer = sscard_sim::perso::PaymentIssuer::from_dir(&root().join("fixtures/ca")).unwrap();
-    sscard_sim::perso::personalise_payment(&mut image, &p, &h, &issuer).unwrap();
-    image.ecash.as_mut().unwrap().balance = 10_000;
+    let image = payment_card(&p, &h);
     // The 5A object in the card's records: tag, length 08, 8 bytes.
     let all: Vec<u8> = image
         .records
@@ -87,15 +112,9 @@ fn a_sixteen_digit_pan_is_eight_bytes() {
         .collect();
     let pan = [0x5A, 0x08, 0x62, 0x35, 0x99, 0x00, 0x12, 0x34, 0x56, 0x78];
     assert!(all.windows(pan.len()).any(|w| w == pan), "no 8-byte 5A");
-    fn pin(_: PinPrompt) -> sscard::Result<Pin> {
-        Pin::new("123456")
-    }
-    let card = SimTransport::new(Simulator::new(UserCard::new(p.clone()), image), "sim");
-    let sm = SoftwareModule::new(masters, [0; 6], 0x017F);
-    let pad: CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>> = CallbackPad(pin);
-    let mut t = Terminal::new(card, sm, pad, Profiles::new(vec![p]));
+    let mut t = terminal(&p, image);
     assert_eq!(t.read_pan().unwrap(), "6235990012345678");
-    let ca = load_ca_keys(&root().join("fixtures/ca/pboc-ca-keys.toml")).unwrap();
+    let ca = ca_keys();
     let req = PurchaseRequest::cny(
         100,
         [0x26, 0x12, 0x01],
@@ -111,27 +130,17 @@ fn a_sixteen_digit_pan_is_eight_bytes() {
 /// comes from `9F10`, approved offline within the limits, online above them.
 #[test]
 fn no_9f27_in_the_gpo_answer() {
-    use sscard::ops::payment::{load_ca_keys, Outcome, PurchaseRequest};
+    use sscard::ops::payment::{Outcome, PurchaseRequest};
     let text = std::fs::read_to_string(root().join("card-profiles/ssc-3.0.toml")).unwrap();
     let variant = text.replacen("\nmac_key = ", "\ngpo_sends_cid = false\nmac_key = ", 1);
     assert_ne!(variant, text);
     let p = Arc::new(sscard_profile::load_str("ssc-3.0.toml", &variant).unwrap());
     assert!(!p.payment.as_ref().unwrap().gpo_sends_cid);
     let h = Holder::load_file(root().join("fixtures/holders/zhang-san.toml")).unwrap();
-    let masters = MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap();
-    let mut image = sscard_sim::perso::personalise(&p, &h, &masters).unwrap();
-    let issuer = sscard_sim::perso::PaymentIssuer::from_dir(&root().join("fixtures/ca")).unwrap();
-    sscard_sim::perso::personalise_payment(&mut image, &p, &h, &issuer).unwrap();
-    image.ecash.as_mut().unwrap().balance = 10_000;
-    fn pin(_: PinPrompt) -> sscard::Result<Pin> {
-        Pin::new("123456")
-    }
-    let card = SimTransport::new(Simulator::new(UserCard::new(p.clone()), image), "sim");
-    let sm = SoftwareModule::new(masters, [0; 6], 0x017F);
-    let pad: CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>> = CallbackPad(pin);
-    let mut t = Terminal::new(card, sm, pad, Profiles::new(vec![p]));
+    let image = payment_card(&p, &h);
+    let mut t = terminal(&p, image);
     t.card.record("purchase");
-    let ca = load_ca_keys(&root().join("fixtures/ca/pboc-ca-keys.toml")).unwrap();
+    let ca = ca_keys();
     let today = sscard_crypto::pboc::YearMonth {
         year: 2026,
         month: 12,
@@ -166,7 +175,7 @@ fn no_9f27_in_the_gpo_answer() {
 /// exactly that.
 #[test]
 fn fdda_version_00_signs_the_unpredictable_number_only() {
-    use sscard::ops::payment::{load_ca_keys, Outcome, PurchaseRequest};
+    use sscard::ops::payment::{Outcome, PurchaseRequest};
     let text = std::fs::read_to_string(root().join("card-profiles/ssc-3.0.toml")).unwrap();
     let variant = text.replace(
         r#"tags = ["9F46", "9F69", "9F4D"]"#,
@@ -175,19 +184,9 @@ fn fdda_version_00_signs_the_unpredictable_number_only() {
     assert_ne!(variant, text);
     let p = Arc::new(sscard_profile::load_str("ssc-3.0.toml", &variant).unwrap());
     let h = Holder::load_file(root().join("fixtures/holders/zhang-san.toml")).unwrap();
-    let masters = MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap();
-    let mut image = sscard_sim::perso::personalise(&p, &h, &masters).unwrap();
-    let issuer = sscard_sim::perso::PaymentIssuer::from_dir(&root().join("fixtures/ca")).unwrap();
-    sscard_sim::perso::personalise_payment(&mut image, &p, &h, &issuer).unwrap();
-    image.ecash.as_mut().unwrap().balance = 10_000;
-    fn pin(_: PinPrompt) -> sscard::Result<Pin> {
-        Pin::new("123456")
-    }
-    let card = SimTransport::new(Simulator::new(UserCard::new(p.clone()), image), "sim");
-    let sm = SoftwareModule::new(masters, [0; 6], 0x017F);
-    let pad: CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>> = CallbackPad(pin);
-    let mut t = Terminal::new(card, sm, pad, Profiles::new(vec![p]));
-    let ca = load_ca_keys(&root().join("fixtures/ca/pboc-ca-keys.toml")).unwrap();
+    let image = payment_card(&p, &h);
+    let mut t = terminal(&p, image);
+    let ca = ca_keys();
     let today = sscard_crypto::pboc::YearMonth {
         year: 2026,
         month: 12,

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::process::Command;
 
 use criterion::{criterion_group, Criterion, Throughput};
-use sscard_crypto::{cipher, debit, digest, diversify, mac, KeyPair, Sm4Key};
+use sscard_crypto::{cipher, debit, digest, KeyPair, Scheme, SymKey};
 
 const MIB: usize = 1 << 20;
 
@@ -28,7 +28,7 @@ fn ours(c: &mut Criterion) {
     g.finish();
 
     let data = vec![0xA5u8; MIB];
-    let key = Sm4Key::new([7; 16]);
+    let key = SymKey::new([7; 16]);
     let mut g = c.benchmark_group("bulk_1MiB");
     g.throughput(Throughput::Bytes(MIB as u64));
     g.sample_size(20);
@@ -38,7 +38,7 @@ fn ours(c: &mut Criterion) {
     });
     g.finish();
 
-    let master = Sm4Key::new([0x11; 16]);
+    let master = SymKey::new([0x11; 16]);
     let card_id = [
         0x63, 0x99, 0, 0xD1, 0x56, 0, 0, 5, 0, 0xBF, 0x7C, 0x7A, 0x48, 0xFB, 0x49, 0x66,
     ];
@@ -46,13 +46,18 @@ fn ours(c: &mut Criterion) {
     g.bench_function("sm4_block", |b| {
         b.iter(|| cipher::encrypt_block(&key, black_box(&[1; 16])))
     });
-    g.bench_function("diversify_and_mac", |b| {
-        b.iter(|| {
-            let card = diversify::card_key(black_box(&master), &card_id);
-            let session = debit::session_key(&card, &[1, 2, 3, 4], 1, &[0, 0, 0, 1]);
-            mac::cbc_mac(&session, &[0; 16], black_box(&[0x42; 22]))
-        })
-    });
+    for (name, scheme) in [
+        ("diversify_and_mac", Scheme::Sm4),
+        ("diversify_and_mac_3des", Scheme::TripleDes),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let card = scheme.card_key(black_box(&master), &card_id);
+                let session = debit::session_key(scheme, &card, &[1, 2, 3, 4], 1, &[0, 0, 0, 1]);
+                scheme.mac(&session, &[], black_box(&[0x42; 22]))
+            })
+        });
+    }
     g.finish();
 }
 

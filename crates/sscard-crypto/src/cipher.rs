@@ -5,14 +5,17 @@ use cbc::cipher::{BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, KeyIni
 use sm4::Sm4;
 
 use crate::error::{Error, Result};
-use crate::secret::Sm4Key;
+use crate::secret::SymKey;
 
 /// SM4 block size.
 pub const BLOCK: usize = 16;
 
 fn check_blocks(data: &[u8]) -> Result<()> {
     if !data.len().is_multiple_of(BLOCK) {
-        return Err(Error::BlockAlignment { len: data.len() });
+        return Err(Error::BlockAlignment {
+            len: data.len(),
+            block: BLOCK,
+        });
     }
     Ok(())
 }
@@ -22,7 +25,7 @@ pub struct BlockCipher(Sm4);
 
 impl BlockCipher {
     /// Expands `key` once.
-    pub fn new(key: &Sm4Key) -> Self {
+    pub fn new(key: &SymKey) -> Self {
         Self(Sm4::new(key.expose().into()))
     }
 
@@ -35,7 +38,7 @@ impl BlockCipher {
 }
 
 /// Encrypts one block (expanding the key each time; see [`BlockCipher`]).
-pub fn encrypt_block(key: &Sm4Key, block: &[u8; 16]) -> [u8; 16] {
+pub fn encrypt_block(key: &SymKey, block: &[u8; 16]) -> [u8; 16] {
     BlockCipher::new(key).encrypt(block)
 }
 
@@ -43,7 +46,7 @@ pub fn encrypt_block(key: &Sm4Key, block: &[u8; 16]) -> [u8; 16] {
 ///
 /// # Errors
 /// [`Error::BlockAlignment`] when `data` is not a multiple of 16 bytes.
-pub fn ecb_encrypt(key: &Sm4Key, data: &[u8]) -> Result<Vec<u8>> {
+pub fn ecb_encrypt(key: &SymKey, data: &[u8]) -> Result<Vec<u8>> {
     check_blocks(data)?;
     Ok(ecb::Encryptor::<Sm4>::new(key.expose().into()).encrypt_padded_vec::<NoPadding>(data))
 }
@@ -52,18 +55,21 @@ pub fn ecb_encrypt(key: &Sm4Key, data: &[u8]) -> Result<Vec<u8>> {
 ///
 /// # Errors
 /// [`Error::BlockAlignment`] when `data` is not a multiple of 16 bytes.
-pub fn ecb_decrypt(key: &Sm4Key, data: &[u8]) -> Result<Vec<u8>> {
+pub fn ecb_decrypt(key: &SymKey, data: &[u8]) -> Result<Vec<u8>> {
     check_blocks(data)?;
     ecb::Decryptor::<Sm4>::new(key.expose().into())
         .decrypt_padded_vec::<NoPadding>(data)
-        .map_err(|_| Error::BlockAlignment { len: data.len() })
+        .map_err(|_| Error::BlockAlignment {
+            len: data.len(),
+            block: BLOCK,
+        })
 }
 
 /// SM4-CBC encryption of whole blocks.
 ///
 /// # Errors
 /// [`Error::BlockAlignment`] when `data` is not a multiple of 16 bytes.
-pub fn cbc_encrypt(key: &Sm4Key, iv: &[u8; 16], data: &[u8]) -> Result<Vec<u8>> {
+pub fn cbc_encrypt(key: &SymKey, iv: &[u8; 16], data: &[u8]) -> Result<Vec<u8>> {
     check_blocks(data)?;
     Ok(cbc::Encryptor::<Sm4>::new(key.expose().into(), iv.into())
         .encrypt_padded_vec::<NoPadding>(data))
@@ -73,11 +79,14 @@ pub fn cbc_encrypt(key: &Sm4Key, iv: &[u8; 16], data: &[u8]) -> Result<Vec<u8>> 
 ///
 /// # Errors
 /// [`Error::BlockAlignment`] when `data` is not a multiple of 16 bytes.
-pub fn cbc_decrypt(key: &Sm4Key, iv: &[u8; 16], data: &[u8]) -> Result<Vec<u8>> {
+pub fn cbc_decrypt(key: &SymKey, iv: &[u8; 16], data: &[u8]) -> Result<Vec<u8>> {
     check_blocks(data)?;
     cbc::Decryptor::<Sm4>::new(key.expose().into(), iv.into())
         .decrypt_padded_vec::<NoPadding>(data)
-        .map_err(|_| Error::BlockAlignment { len: data.len() })
+        .map_err(|_| Error::BlockAlignment {
+            len: data.len(),
+            block: BLOCK,
+        })
 }
 
 #[cfg(test)]
@@ -86,7 +95,7 @@ mod tests {
 
     #[test]
     fn gbt_32907_one_block() -> Result<()> {
-        let key = Sm4Key::from_hex("0123456789abcdeffedcba9876543210")?;
+        let key = SymKey::from_hex("0123456789abcdeffedcba9876543210")?;
         let pt: [u8; 16] = hex::decode("0123456789abcdeffedcba9876543210")
             .map_err(|_| Error::PrivateKey)?
             .try_into()

@@ -1,9 +1,8 @@
 //! Medical debit cryptograms (spec 02 §2.4): the debit session key, MAC1,
 //! MAC2 and the TAC. MACs here use a zero IV.
 
-use crate::diversify::step;
-use crate::mac::cbc_mac;
-use crate::secret::Sm4Key;
+use crate::scheme::Scheme;
+use crate::secret::SymKey;
 
 /// Transaction type of a medical debit [design].
 pub const MEDICAL_DEBIT: u8 = 0x09;
@@ -27,22 +26,26 @@ pub struct DebitData {
     pub time: [u8; 3],
 }
 
-/// `step(DPK card key, pseudo-random ‖ debit counter ‖ terminal txn no. low 2)`.
+/// The purchase session key SESPK: the session key of
+/// [`Scheme::session_key`] from the DPK card key and `pseudo-random ‖
+/// debit counter ‖ terminal txn no. low 2` (3DES cards: 3DES of that block
+/// under DPK, a single-DES key).
 pub fn session_key(
-    dpk_card_key: &Sm4Key,
+    scheme: Scheme,
+    dpk_card_key: &SymKey,
     pseudo_random: &[u8; 4],
     debit_counter: u16,
     terminal_txn_no: &[u8; 4],
-) -> Sm4Key {
+) -> SymKey {
     let mut f = [0u8; 8];
     f[..4].copy_from_slice(pseudo_random);
     f[4..6].copy_from_slice(&debit_counter.to_be_bytes());
     f[6..].copy_from_slice(&terminal_txn_no[2..]);
-    step(dpk_card_key, &f)
+    scheme.session_key(dpk_card_key, &f)
 }
 
 /// MAC1 = MAC(session, total ‖ account+pooled ‖ type ‖ terminal no. ‖ date ‖ time).
-pub fn mac1(session: &Sm4Key, d: &DebitData) -> [u8; 4] {
+pub fn mac1(scheme: Scheme, session: &SymKey, d: &DebitData) -> [u8; 4] {
     let mut m = Vec::with_capacity(22);
     m.extend_from_slice(&d.total.to_be_bytes());
     m.extend_from_slice(&d.account_pooled.to_be_bytes());
@@ -50,17 +53,17 @@ pub fn mac1(session: &Sm4Key, d: &DebitData) -> [u8; 4] {
     m.extend_from_slice(&d.terminal_no);
     m.extend_from_slice(&d.date);
     m.extend_from_slice(&d.time);
-    cbc_mac(session, &[0; 16], &m)
+    scheme.mac(session, &[], &m)
 }
 
 /// MAC2 = MAC(session, total).
-pub fn mac2(session: &Sm4Key, total: u32) -> [u8; 4] {
-    cbc_mac(session, &[0; 16], &total.to_be_bytes())
+pub fn mac2(scheme: Scheme, session: &SymKey, total: u32) -> [u8; 4] {
+    scheme.mac(session, &[], &total.to_be_bytes())
 }
 
-/// TAC = MAC(DTK card key, total ‖ account+pooled ‖ type ‖ terminal no. ‖
+/// TAC = MAC(TAC key of [`Scheme::tac_key`], total ‖ account+pooled ‖ type ‖ terminal no. ‖
 /// terminal txn no. ‖ date ‖ time).
-pub fn tac(dtk_card_key: &Sm4Key, d: &DebitData) -> [u8; 4] {
+pub fn tac(scheme: Scheme, dtk_card_key: &SymKey, d: &DebitData) -> [u8; 4] {
     let mut m = Vec::with_capacity(26);
     m.extend_from_slice(&d.total.to_be_bytes());
     m.extend_from_slice(&d.account_pooled.to_be_bytes());
@@ -69,5 +72,5 @@ pub fn tac(dtk_card_key: &Sm4Key, d: &DebitData) -> [u8; 4] {
     m.extend_from_slice(&d.terminal_txn_no);
     m.extend_from_slice(&d.date);
     m.extend_from_slice(&d.time);
-    cbc_mac(dtk_card_key, &[0; 16], &m)
+    scheme.mac(&scheme.tac_key(dtk_card_key), &[], &m)
 }

@@ -1,9 +1,8 @@
-//! Key diversification (spec 01 §1.6): the area factor, one SM4 step, card
-//! keys and session keys.
+//! Key diversification factors (spec 01 §1.6): the area factor and the
+//! card factor from the card identification code. The steps themselves,
+//! for SM4 and 3DES, are [`crate::Scheme`]'s.
 
-use crate::cipher;
 use crate::error::{Error, Result};
-use crate::secret::Sm4Key;
 
 /// The 16-byte card identification code (EF05 tag 01).
 pub type CardId = [u8; 16];
@@ -30,26 +29,6 @@ pub fn card_factor(card_id: &CardId) -> [u8; 8] {
     let mut f = [0u8; 8];
     f.copy_from_slice(&card_id[8..]);
     f
-}
-
-/// One diversification step [design]: `SM4(parent, F ‖ not F)`.
-pub fn step(parent: &Sm4Key, factor: &[u8; 8]) -> Sm4Key {
-    let mut block = [0u8; 16];
-    block[..8].copy_from_slice(factor);
-    for (i, b) in factor.iter().enumerate() {
-        block[8 + i] = !b;
-    }
-    Sm4Key::new(cipher::encrypt_block(parent, &block))
-}
-
-/// The card key [design]: `step(step(master, area factor), card factor)`.
-pub fn card_key(master: &Sm4Key, card_id: &CardId) -> Sm4Key {
-    step(&step(master, &area_factor(card_id)), &card_factor(card_id))
-}
-
-/// A session (process) key [design]: `step(card key, process factor)`.
-pub fn session_key(card_key: &Sm4Key, process_factor: &[u8; 8]) -> Sm4Key {
-    step(card_key, process_factor)
 }
 
 /// Reads a card identification code from a slice.

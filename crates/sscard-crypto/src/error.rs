@@ -15,11 +15,13 @@ pub enum Error {
         /// Given size.
         got: usize,
     },
-    /// SM4 ECB/CBC data that is not whole blocks.
-    #[error("SM4 data of {len} bytes is not a multiple of 16")]
+    /// ECB/CBC data that is not whole blocks.
+    #[error("{len} bytes of data are not whole {block}-byte blocks")]
     BlockAlignment {
         /// Data length.
         len: usize,
+        /// The cipher's block size (16 for SM4, 8 for DES).
+        block: usize,
     },
     /// Hex text that does not decode.
     #[error("{what}: invalid hex: {reason}")]

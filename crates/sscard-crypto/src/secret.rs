@@ -7,13 +7,14 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, Result};
 
-/// A 16-byte SM4 key (master, card, or session key). Its bytes are wiped
+/// A 16-byte symmetric key: SM4, or 2-key 3DES (K1 ‖ K2; a single-DES
+/// session key K is held as K ‖ K) — master, card or session key. Its bytes are wiped
 /// when it is dropped, `Debug` prints no key material, and equality is
 /// constant-time.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct Sm4Key([u8; 16]);
+pub struct SymKey([u8; 16]);
 
-impl Sm4Key {
+impl SymKey {
     /// Wraps key bytes.
     pub const fn new(bytes: [u8; 16]) -> Self {
         Self(bytes)
@@ -27,7 +28,7 @@ impl Sm4Key {
         <[u8; 16]>::try_from(bytes)
             .map(Self)
             .map_err(|_| Error::Length {
-                what: "SM4 key",
+                what: "symmetric key",
                 expected: 16,
                 got: bytes.len(),
             })
@@ -39,7 +40,7 @@ impl Sm4Key {
     /// Bad hex or a wrong length.
     pub fn from_hex(text: &str) -> Result<Self> {
         let mut raw = hex::decode(text.trim()).map_err(|e| Error::Hex {
-            what: "SM4 key",
+            what: "symmetric key",
             reason: e.to_string(),
         })?;
         let key = Self::from_slice(&raw);
@@ -60,15 +61,15 @@ impl Sm4Key {
     }
 }
 
-impl fmt::Debug for Sm4Key {
+impl fmt::Debug for SymKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Sm4Key(<redacted>, kcv {})", self.fingerprint())
+        write!(f, "SymKey(<redacted>, kcv {})", self.fingerprint())
     }
 }
 
-impl PartialEq for Sm4Key {
+impl PartialEq for SymKey {
     fn eq(&self, other: &Self) -> bool {
         self.0.ct_eq(&other.0).into()
     }
 }
-impl Eq for Sm4Key {}
+impl Eq for SymKey {}

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sscard_crypto::x509::{self, CertKind, CertSpec, Certificate};
 use sscard_crypto::{
-    auth, cipher, debit, digest, diversify, mac, KeyPair, Signature, Sm4Key, DEFAULT_ID,
+    cipher, debit, des, digest, diversify, mac, KeyPair, Scheme, Signature, SymKey, DEFAULT_ID,
 };
 
 use sscard_system_tests::ci_strict as in_ci;
@@ -46,9 +46,17 @@ fn ok(out: &std::process::Output) -> &[u8] {
     &out.stdout
 }
 
-fn openssl_enc(cipher: &str, key: &Sm4Key, iv: Option<&[u8; 16]>, data: &[u8]) -> Option<Vec<u8>> {
-    let k = hex::encode(key.expose());
+fn openssl_enc(cipher: &str, key: &SymKey, iv: Option<&[u8; 16]>, data: &[u8]) -> Option<Vec<u8>> {
+    openssl_enc_raw(cipher, key.expose(), iv.map(|v| &v[..]), data)
+}
+
+/// `openssl enc CIPHER -nopad -K key [-iv iv]`; single DES lives in OpenSSL 3's legacy provider.
+fn openssl_enc_raw(cipher: &str, key: &[u8], iv: Option<&[u8]>, data: &[u8]) -> Option<Vec<u8>> {
+    let k = hex::encode(key);
     let mut args = vec!["enc", cipher, "-nopad", "-K", &k];
+    if cipher == "-des-cbc" || cipher == "-des-ecb" {
+        args.extend(["-provider", "legacy", "-provider", "default"]);
+    }
     let iv_hex = iv.map(hex::encode);
     if let Some(iv) = &iv_hex {
         args.extend(["-iv", iv]);
@@ -75,7 +83,7 @@ fn sm3_matches_openssl() {
 
 #[test]
 fn sm4_cbc_and_ecb_match_openssl() {
-    let key = Sm4Key::from_hex("0123456789abcdeffedcba9876543210").unwrap();
+    let key = SymKey::from_hex("0123456789abcdeffedcba9876543210").unwrap();
     let iv = [0x5A; 16];
     let data = bytes(160, 9);
     let Some(theirs) = openssl_enc("-sm4-cbc", &key, Some(&iv), &data) else {
@@ -89,15 +97,15 @@ fn sm4_cbc_and_ecb_match_openssl() {
 }
 
 /// Diversification is SM4-ECB of `F ‖ not F`; compute it with OpenSSL.
-fn openssl_step(parent: &Sm4Key, factor: &[u8; 8]) -> Option<Sm4Key> {
+fn openssl_step(parent: &SymKey, factor: &[u8; 8]) -> Option<SymKey> {
     let mut block = factor.to_vec();
     block.extend(factor.iter().map(|b| !b));
-    openssl_enc("-sm4-ecb", parent, None, &block).map(|v| Sm4Key::from_slice(&v).unwrap())
+    openssl_enc("-sm4-ecb", parent, None, &block).map(|v| SymKey::from_slice(&v).unwrap())
 }
 
 #[test]
 fn diversification_matches_openssl() {
-    let master = Sm4Key::from_hex("11223344556677888877665544332211").unwrap();
+    let master = SymKey::from_hex("11223344556677888877665544332211").unwrap();
     let card_id =
         diversify::card_id(&hex::decode("639900D15600000500BF7C7A48FB4966").unwrap()).unwrap();
     let Some(level2) = openssl_step(&master, &diversify::area_factor(&card_id)) else {
@@ -106,22 +114,22 @@ fn diversification_matches_openssl() {
     let Some(card) = openssl_step(&level2, &diversify::card_factor(&card_id)) else {
         return;
     };
-    assert_eq!(diversify::card_key(&master, &card_id), card);
+    assert_eq!(Scheme::Sm4.card_key(&master, &card_id), card);
     let r1 = [0xA1; 8];
     let Some(session) = openssl_step(&card, &r1) else {
         return;
     };
-    assert_eq!(diversify::session_key(&card, &r1), session);
+    assert_eq!(Scheme::Sm4.session_key(&card, &r1), session);
     // Authentication data: SM4-ECB(session, R2 ‖ 80 00…), first 8 bytes.
     let r2 = [0xB2; 8];
     let Some(block) = openssl_enc("-sm4-ecb", &session, None, &mac::pad80(&r2)) else {
         return;
     };
-    assert_eq!(auth::auth_data(&card, &r1, &r2), block[..8]);
+    assert_eq!(Scheme::Sm4.auth_data(&card, &r1, &r2), block[..8]);
 }
 
 /// The CBC-MAC is the last block of SM4-CBC over the 80-padded input.
-fn openssl_mac(key: &Sm4Key, iv: &[u8; 16], data: &[u8]) -> Option<[u8; 4]> {
+fn openssl_mac(key: &SymKey, iv: &[u8; 16], data: &[u8]) -> Option<[u8; 4]> {
     let ct = openssl_enc("-sm4-cbc", key, Some(iv), &mac::pad80(data))?;
     let last = &ct[ct.len() - 16..];
     Some([last[0], last[1], last[2], last[3]])
@@ -129,10 +137,10 @@ fn openssl_mac(key: &Sm4Key, iv: &[u8; 16], data: &[u8]) -> Option<[u8; 4]> {
 
 #[test]
 fn macs_match_openssl() {
-    let key = Sm4Key::new([0x42; 16]);
+    let key = SymKey::new([0x42; 16]);
     for (iv, len) in [
         ([0u8; 16], 0usize),
-        (mac::iv_from_challenge(&[9; 8]), 15),
+        ([9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 0, 0, 0, 0, 0], 15),
         ([3; 16], 16),
         ([0; 16], 37),
     ] {
@@ -140,10 +148,10 @@ fn macs_match_openssl() {
         let Some(theirs) = openssl_mac(&key, &iv, &data) else {
             return;
         };
-        assert_eq!(mac::cbc_mac(&key, &iv, &data), theirs, "len {len}");
+        assert_eq!(Scheme::Sm4.mac(&key, &iv, &data), theirs, "len {len}");
     }
     // Medical debit MAC1, MAC2 and TAC over their spec 02 §2.4 inputs.
-    let dpk = Sm4Key::new([0x17; 16]);
+    let dpk = SymKey::new([0x17; 16]);
     let d = debit::DebitData {
         total: 12_345,
         account_pooled: 10_000,
@@ -153,7 +161,7 @@ fn macs_match_openssl() {
         date: [0x20, 0x26, 0x11, 0x23],
         time: [0x10, 0x20, 0x30],
     };
-    let session = debit::session_key(&dpk, &[1, 2, 3, 4], 7, &d.terminal_txn_no);
+    let session = debit::session_key(Scheme::Sm4, &dpk, &[1, 2, 3, 4], 7, &d.terminal_txn_no);
     let Some(expected_session) = openssl_step(&dpk, &[1, 2, 3, 4, 0, 7, 0x12, 0x34]) else {
         return;
     };
@@ -166,18 +174,136 @@ fn macs_match_openssl() {
     m1.extend(d.date);
     m1.extend(d.time);
     assert_eq!(
-        Some(debit::mac1(&session, &d)),
+        Some(debit::mac1(Scheme::Sm4, &session, &d)),
         openssl_mac(&session, &[0; 16], &m1)
     );
     assert_eq!(
-        Some(debit::mac2(&session, d.total)),
+        Some(debit::mac2(Scheme::Sm4, &session, d.total)),
         openssl_mac(&session, &[0; 16], &d.total.to_be_bytes())
     );
     let mut t = m1[..15].to_vec();
     t.extend(d.terminal_txn_no);
     t.extend(d.date);
     t.extend(d.time);
-    assert_eq!(Some(debit::tac(&dpk, &d)), openssl_mac(&dpk, &[0; 16], &t));
+    assert_eq!(
+        Some(debit::tac(Scheme::Sm4, &dpk, &d)),
+        openssl_mac(&dpk, &[0; 16], &t)
+    );
+    // The same purchase on a 3DES card: SESPK = 3DES(DPK, block), single DES;
+    // MAC1/MAC2 single-DES CBC-MACs; TAC under left XOR right of DTK.
+    let session = debit::session_key(
+        Scheme::TripleDes,
+        &dpk,
+        &[1, 2, 3, 4],
+        7,
+        &d.terminal_txn_no,
+    );
+    let Some(sespk) = openssl_enc_raw(
+        "-des-ede-ecb",
+        dpk.expose(),
+        None,
+        &[1, 2, 3, 4, 0, 7, 0x12, 0x34],
+    ) else {
+        return;
+    };
+    assert_eq!(&session.expose()[..8], sespk.as_slice());
+    assert_eq!(
+        Some(debit::mac1(Scheme::TripleDes, &session, &d)),
+        openssl_des_mac(&sespk, &[0; 8], &m1)
+    );
+    assert_eq!(
+        Some(debit::mac2(Scheme::TripleDes, &session, d.total)),
+        openssl_des_mac(&sespk, &[0; 8], &d.total.to_be_bytes())
+    );
+    let tac_key: Vec<u8> = (0..8)
+        .map(|i| dpk.expose()[i] ^ dpk.expose()[8 + i])
+        .collect();
+    assert_eq!(
+        Some(debit::tac(Scheme::TripleDes, &dpk, &d)),
+        openssl_des_mac(&tac_key, &[0; 8], &t)
+    );
+}
+
+/// ISO/IEC 9797-1 algorithm 3 with OpenSSL: single-DES CBC under K1 over all
+/// blocks but the last, then `des-ede-cbc` (K1 K2 K1) of the last block
+/// chained from there. An 8-byte key is algorithm 1 (single-DES CBC-MAC).
+fn openssl_des_mac(key: &[u8], iv: &[u8; 8], data: &[u8]) -> Option<[u8; 4]> {
+    let padded = des::pad80(data);
+    let (head, last) = padded.split_at(padded.len() - 8);
+    let k1 = &key[..8];
+    let chained = if head.is_empty() {
+        iv.to_vec()
+    } else {
+        let ct = openssl_enc_raw("-des-cbc", k1, Some(iv), head)?;
+        ct[ct.len() - 8..].to_vec()
+    };
+    let out = if key.len() == 16 {
+        openssl_enc_raw("-des-ede-cbc", key, Some(&chained), last)?
+    } else {
+        openssl_enc_raw("-des-cbc", k1, Some(&chained), last)?
+    };
+    Some([out[0], out[1], out[2], out[3]])
+}
+
+#[test]
+fn triple_des_ecb_and_cbc_match_openssl() {
+    let key = SymKey::from_hex("0123456789ABCDEFFEDCBA9876543210").unwrap();
+    let data = bytes(64, 5);
+    let Some(theirs) = openssl_enc_raw("-des-ede-ecb", key.expose(), None, &data) else {
+        return;
+    };
+    assert_eq!(des::ecb_encrypt(&key, &data).unwrap(), theirs);
+    assert_eq!(des::ecb_decrypt(&key, &theirs).unwrap(), data);
+    let iv = [0x5A; 8];
+    let Some(theirs) = openssl_enc_raw("-des-ede-cbc", key.expose(), Some(&iv), &data) else {
+        return;
+    };
+    assert_eq!(des::cbc_encrypt(&key, &iv, &data).unwrap(), theirs);
+}
+
+/// The PBOC 3DES diversification step is `3DES(parent, F) ‖ 3DES(parent, not F)`;
+/// the session key `3DES(card key, R1)`; auth data `DES(session, R2)`.
+#[test]
+fn triple_des_diversification_and_auth_data_match_openssl() {
+    let master = SymKey::from_hex("11223344556677888877665544332211").unwrap();
+    let card_id =
+        diversify::card_id(&hex::decode("610100D15600000500BF7C7A48FB4966").unwrap()).unwrap();
+    let step = |parent: &[u8], f: &[u8; 8]| -> Option<Vec<u8>> {
+        let mut block = f.to_vec();
+        block.extend(f.iter().map(|b| !b));
+        openssl_enc_raw("-des-ede-ecb", parent, None, &block)
+    };
+    let Some(level2) = step(master.expose(), &diversify::area_factor(&card_id)) else {
+        return;
+    };
+    let Some(card) = step(&level2, &diversify::card_factor(&card_id)) else {
+        return;
+    };
+    let ours = Scheme::TripleDes.card_key(&master, &card_id);
+    assert_eq!(ours.expose().as_slice(), card.as_slice());
+    let (r1, r2) = ([0xA1; 8], [0xB2; 8]);
+    let Some(session) = openssl_enc_raw("-des-ede-ecb", &card, None, &r1) else {
+        return;
+    };
+    let Some(auth) = openssl_enc_raw("-des-ecb", &session, None, &r2) else {
+        return;
+    };
+    assert_eq!(
+        Scheme::TripleDes.auth_data(&ours, &r1, &r2).as_slice(),
+        auth.as_slice()
+    );
+}
+
+#[test]
+fn retail_macs_match_openssl() {
+    let key = SymKey::from_hex("0123456789ABCDEFFEDCBA9876543210").unwrap();
+    for (iv, len) in [([0u8; 8], 0usize), ([9; 8], 7), ([3; 8], 8), ([0; 8], 37)] {
+        let data = bytes(len, 2);
+        let Some(theirs) = openssl_des_mac(key.expose(), &iv, &data) else {
+            return;
+        };
+        assert_eq!(Scheme::TripleDes.mac(&key, &iv, &data), theirs, "len {len}");
+    }
 }
 
 fn write(dir: &Path, name: &str, data: &[u8]) -> String {

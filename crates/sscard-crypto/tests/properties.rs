@@ -9,7 +9,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use proptest::prelude::*;
 use sscard_crypto::pboc::{IssuerCert, SignedDynamicData, YearMonth};
 use sscard_crypto::x509::{self, CertKind, CertSpec, Certificate};
-use sscard_crypto::{cipher, mac, KeyPair, Signature, Sm4Key};
+use sscard_crypto::{cipher, mac, KeyPair, Signature, SymKey};
 
 struct Fixture {
     root_key: KeyPair,
@@ -133,7 +133,7 @@ proptest! {
 
     #[test]
     fn cbc_round_trip(key in any::<[u8; 16]>(), iv in any::<[u8; 16]>(), blocks in proptest::collection::vec(any::<[u8; 16]>(), 0..8)) {
-        let k = Sm4Key::new(key);
+        let k = SymKey::new(key);
         let data: Vec<u8> = blocks.concat();
         let ct = cipher::cbc_encrypt(&k, &iv, &data).unwrap();
         prop_assert_eq!(cipher::cbc_decrypt(&k, &iv, &ct).unwrap(), data.clone());

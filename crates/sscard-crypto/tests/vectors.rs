@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use sscard_crypto::{cipher, digest, PublicKey, Signature, Sm4Key, DEFAULT_ID};
+use sscard_crypto::{cipher, digest, PublicKey, Signature, SymKey, DEFAULT_ID};
 
 #[test]
 fn sm3_abc() {
@@ -21,8 +21,8 @@ fn sm3_abcd_times_16() {
     );
 }
 
-fn key() -> Sm4Key {
-    Sm4Key::from_hex("0123456789abcdeffedcba9876543210").unwrap()
+fn key() -> SymKey {
+    SymKey::from_hex("0123456789abcdeffedcba9876543210").unwrap()
 }
 
 fn block() -> [u8; 16] {

@@ -12,7 +12,7 @@ use sscard::pin::{Pin, PinPad, PinPrompt};
 use sscard::security::any::AnyModule;
 use sscard::security::psam::PsamModule;
 use sscard::security::software::SoftwareModule;
-use sscard::security::{CardId, Mac1Request, SecurityModule};
+use sscard::security::{CardId, Mac1Request, Scheme, SecurityModule};
 use sscard::transport::pcsc::{Interface, PcscTransport, ReaderConfig};
 use sscard::transport::sim::open_image;
 use sscard::transport::Transport;
@@ -140,18 +140,33 @@ impl SecurityModule for LazyModule {
     }
     fn auth_data(
         &mut self,
+        s: Scheme,
         a: u16,
         c: &CardId,
         r1: &[u8; 8],
         r2: &[u8; 8],
     ) -> Result<[u8; 8], Error> {
-        self.get()?.auth_data(a, c, r1, r2)
+        self.get()?.auth_data(s, a, c, r1, r2)
     }
-    fn sm_mac(&mut self, a: u16, c: &CardId, ch: &[u8; 8], d: &[u8]) -> Result<[u8; 4], Error> {
-        self.get()?.sm_mac(a, c, ch, d)
+    fn sm_mac(
+        &mut self,
+        s: Scheme,
+        a: u16,
+        c: &CardId,
+        ch: &[u8; 8],
+        d: &[u8],
+    ) -> Result<[u8; 4], Error> {
+        self.get()?.sm_mac(s, a, c, ch, d)
     }
-    fn sm_encrypt(&mut self, a: u16, c: &CardId, ch: &[u8; 8], b: &[u8]) -> Result<Vec<u8>, Error> {
-        self.get()?.sm_encrypt(a, c, ch, b)
+    fn sm_encrypt(
+        &mut self,
+        s: Scheme,
+        a: u16,
+        c: &CardId,
+        ch: &[u8; 8],
+        b: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        self.get()?.sm_encrypt(s, a, c, ch, b)
     }
     fn mac1(&mut self, r: &Mac1Request) -> Result<([u8; 4], [u8; 4]), Error> {
         self.get()?.mac1(r)

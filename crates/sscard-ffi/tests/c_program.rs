@@ -87,11 +87,11 @@ fn psam_variants(dir: &Path) -> Vec<(String, String)> {
     }
     let psam = std::fs::read_to_string(root().join("card-profiles/psam.toml")).unwrap();
     let moved = psam
-        .replace("key_df = \"DF01\"", "key_df = \"DF02\"")
-        .replace("fid = \"DF01\"", "fid = \"DF02\"");
+        .replace("key_df = \"DF03\"", "key_df = \"DF02\"")
+        .replace("fid = \"DF03\"", "fid = \"DF02\"");
     assert_ne!(moved, psam);
     // The library is configured with the standard PSAM model (SM4 keys in
-    // DF01); the PSAM in the reader keeps them in DF02 (its image carries
+    // DF03); the PSAM in the reader keeps them in DF02 (its image carries
     // that model): the library finds no SM4 key environment where its
     // configuration says, -2202.
     std::fs::write(profiles.join("psam.toml"), &psam).unwrap();

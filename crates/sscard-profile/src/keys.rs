@@ -9,12 +9,16 @@
 //! address = "0170"
 //! version = 1
 //! value = "…32 hex digits…"
+//! algorithm = "sm4"        # or "des" (2-key 3DES); sm4 when absent
 //! ```
+//!
+//! A PSAM keeps one key environment per algorithm (02 §2.5), so the same
+//! name, version and address may appear once per algorithm.
 
 use std::path::Path;
 
 use serde::Deserialize;
-use sscard_crypto::Sm4Key;
+use sscard_crypto::{Scheme, SymKey};
 use toml::Spanned;
 
 use crate::error::{Lines, Result};
@@ -35,6 +39,8 @@ struct RawKey {
     address: Spanned<String>,
     version: Spanned<u8>,
     value: Spanned<String>,
+    #[serde(default)]
+    algorithm: Option<Spanned<String>>,
 }
 
 /// One master key version.
@@ -47,7 +53,9 @@ pub struct MasterKey {
     /// Version, 1 to 3.
     pub version: u8,
     /// The key (redacted in `Debug`, wiped on drop).
-    pub value: Sm4Key,
+    pub value: SymKey,
+    /// The algorithm it is a key of.
+    pub scheme: Scheme,
 }
 
 /// A master-key file.
@@ -91,16 +99,32 @@ impl MasterKeys {
             if !(1..=3).contains(&version) {
                 return Err(l.invalid(k.version.span(), &at, "version must be 1, 2 or 3"));
             }
-            let value = Sm4Key::from_hex(k.value.get_ref())
+            let value = SymKey::from_hex(k.value.get_ref())
                 .map_err(|_| l.invalid(k.value.span(), &at, "value is not 32 hex digits"))?;
-            if keys.iter().any(|x| x.name == name && x.version == version) {
+            let scheme = match k
+                .algorithm
+                .as_ref()
+                .map(|a| (a.get_ref().as_str(), a.span()))
+            {
+                None | Some(("sm4", _)) => Scheme::Sm4,
+                Some(("des", _)) => Scheme::TripleDes,
+                Some((_, span)) => {
+                    return Err(l.invalid(span, &at, "algorithm must be \"sm4\" or \"des\""))
+                }
+            };
+            let keys_of = |x: &&MasterKey| x.scheme == scheme;
+            if keys
+                .iter()
+                .filter(keys_of)
+                .any(|x| x.name == name && x.version == version)
+            {
                 return Err(l.invalid(
                     k.name.span(),
                     &at,
                     format!("version {version} given twice"),
                 ));
             }
-            if let Some(other) = keys.iter().find(|x| x.address == address) {
+            if let Some(other) = keys.iter().filter(keys_of).find(|x| x.address == address) {
                 return Err(l.invalid(
                     k.address.span(),
                     &at,
@@ -115,6 +139,7 @@ impl MasterKeys {
                 address,
                 version,
                 value,
+                scheme,
             });
         }
         Ok(Self {
@@ -124,16 +149,18 @@ impl MasterKeys {
         })
     }
 
-    /// The key `name` at `version`.
-    pub fn by_name(&self, name: &str, version: u8) -> Option<&MasterKey> {
+    /// The `scheme` key `name` at `version`.
+    pub fn by_name(&self, scheme: Scheme, name: &str, version: u8) -> Option<&MasterKey> {
         self.keys
             .iter()
-            .find(|k| k.name == name && k.version == version)
+            .find(|k| k.scheme == scheme && k.name == name && k.version == version)
     }
 
-    /// The key stored at PSAM `address`.
-    pub fn by_address(&self, address: u16) -> Option<&MasterKey> {
-        self.keys.iter().find(|k| k.address == address)
+    /// The `scheme` key stored at PSAM `address`.
+    pub fn by_address(&self, scheme: Scheme, address: u16) -> Option<&MasterKey> {
+        self.keys
+            .iter()
+            .find(|k| k.scheme == scheme && k.address == address)
     }
 
     /// All keys.

@@ -25,6 +25,16 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
+    /// The crypto scheme of this algorithm; `None` for SSF33, which no
+    /// public implementation exists for.
+    pub const fn scheme(self) -> Option<sscard_crypto::Scheme> {
+        match self {
+            Self::Des => Some(sscard_crypto::Scheme::TripleDes),
+            Self::Sm4 => Some(sscard_crypto::Scheme::Sm4),
+            Self::Ssf33 => None,
+        }
+    }
+
     /// The byte in `86 01 xx`.
     pub const fn id(self) -> u8 {
         match self {
@@ -141,6 +151,19 @@ pub struct Key {
     pub level: KeyLevel,
     /// What it is for.
     pub usage: String,
+    /// The version the card holds (1 to 3; `version` in the profile,
+    /// default 1): the PSAM address used is `address + version - 1`.
+    pub version: u8,
+    /// The key's own algorithm where it differs from the card's (the SM4
+    /// keys of a financial application on a 3DES card).
+    pub scheme: Option<sscard_crypto::Scheme>,
+}
+
+impl Key {
+    /// The PSAM logical address of the version the card holds.
+    pub fn card_address(&self) -> u16 {
+        self.address + u16::from(self.version.saturating_sub(1))
+    }
 }
 
 /// A dedicated file (application or directory).
@@ -474,12 +497,29 @@ impl Payment {
 /// The PSAM's own facts.
 #[derive(Debug, Clone)]
 pub struct Psam {
-    /// FID of the SM4 key file (`DF01`).
-    pub key_df: u16,
+    /// One key environment per algorithm the PSAM holds keys for.
+    pub environments: Vec<KeyEnvironment>,
     /// SFI of the terminal number file (`16`).
     pub terminal_number_sfi: u8,
     /// Terminal number, 6 bytes BCD.
     pub terminal_number: [u8; 6],
+}
+
+/// A PSAM's key environment: the DF holding the keys of one algorithm
+/// (02 §2.5: the DES keys in `DF01` [public]; the SM4 one elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyEnvironment {
+    /// The algorithm of its keys.
+    pub scheme: sscard_crypto::Scheme,
+    /// The FID selected before using them.
+    pub key_df: u16,
+}
+
+impl Psam {
+    /// The key environment for `scheme`, if the PSAM has one.
+    pub fn environment(&self, scheme: sscard_crypto::Scheme) -> Option<&KeyEnvironment> {
+        self.environments.iter().find(|e| e.scheme == scheme)
+    }
 }
 
 /// A whole, checked profile.

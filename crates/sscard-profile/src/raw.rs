@@ -56,6 +56,10 @@ pub(crate) struct Key {
     pub level: S<String>,
     #[serde(rename = "use", default)]
     pub usage: String,
+    #[serde(default)]
+    pub version: Option<S<u8>>,
+    #[serde(default)]
+    pub algorithm: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -205,7 +209,14 @@ pub(crate) struct PayTag {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Psam {
-    pub key_df: S<String>,
+    pub environment: Vec<KeyEnvironment>,
     pub terminal_number_sfi: S<u8>,
     pub terminal_number: S<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KeyEnvironment {
+    pub algorithm: S<String>,
+    pub key_df: S<String>,
 }

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use sscard_crypto::Scheme;
 use sscard_profile::keys::MasterKeys;
 use sscard_profile::{load_file, AccessRule, CardKind, EfKind, Generation};
 
@@ -119,15 +120,18 @@ fn test_master_keys_cover_the_key_table() {
     let p3 = load_file(root().join("card-profiles/ssc-3.0.toml")).unwrap();
     for k in &p3.keys {
         let m = keys
-            .by_name(&k.name, 1)
+            .by_name(Scheme::Sm4, &k.name, 1)
             .unwrap_or_else(|| panic!("no master for {}", k.name));
         assert_eq!(m.address, k.address, "{}", k.name);
-        assert_eq!(keys.by_address(k.address).unwrap().name, k.name);
+        assert_eq!(
+            keys.by_address(Scheme::Sm4, k.address).unwrap().name,
+            k.name
+        );
     }
-    assert_eq!(keys.by_name("IRK", 2).unwrap().address, 0x0171);
+    assert_eq!(keys.by_name(Scheme::Sm4, "IRK", 2).unwrap().address, 0x0171);
     // Values never print.
     let text = format!("{keys:?}");
-    let irk = hex::encode_upper(keys.by_name("IRK", 1).unwrap().value.expose());
+    let irk = hex::encode_upper(keys.by_name(Scheme::Sm4, "IRK", 1).unwrap().value.expose());
     assert!(!text.contains(&irk));
 }
 

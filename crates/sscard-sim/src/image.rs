@@ -105,8 +105,21 @@ pub struct EcashState {
 pub struct PsamState {
     /// Terminal transaction number of the next MAC1.
     pub txn_counter: u32,
-    /// Master keys by PSAM address.
+    /// SM4 master keys by PSAM address.
     pub masters: BTreeMap<String, Hex>,
+    /// 3DES master keys by PSAM address (the DES key environment).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub des_masters: BTreeMap<String, Hex>,
+}
+
+impl PsamState {
+    /// The master keys of `scheme`'s environment, by address.
+    pub fn masters_of(&self, scheme: sscard_crypto::Scheme) -> &BTreeMap<String, Hex> {
+        match scheme {
+            sscard_crypto::Scheme::Sm4 => &self.masters,
+            sscard_crypto::Scheme::TripleDes => &self.des_masters,
+        }
+    }
 }
 
 /// Everything a card keeps across power cycles.

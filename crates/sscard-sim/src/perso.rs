@@ -4,7 +4,6 @@
 
 use sscard_apdu::field::Format;
 use sscard_apdu::record::{BtlvRecord, Record};
-use sscard_crypto::diversify;
 use sscard_profile::holder::Holder;
 use sscard_profile::keys::MasterKeys;
 use sscard_profile::{Element, ElementFormat, Profile};
@@ -90,14 +89,25 @@ fn load_keys_pins_purses(
             );
         }
     }
-    for key in profile.keys.iter().filter(|k| k.id.is_some()) {
-        let master = masters.by_name(&key.name, 1).ok_or_else(|| {
-            Error::Perso(format!(
-                "no master key {} version 1 in {}",
-                key.name, masters.file
-            ))
-        })?;
-        let card_key = diversify::card_key(&master.value, &card_id);
+    // An SSF33 card (no public implementation) carries no keys: its
+    // cryptographic commands answer 6A81.
+    let scheme = profile.card.algorithm.scheme();
+    for (key, scheme) in profile
+        .keys
+        .iter()
+        .filter(|k| k.id.is_some())
+        .filter_map(|k| scheme.map(|s| (k, s)))
+    {
+        let scheme = key.scheme.unwrap_or(scheme);
+        let master = masters
+            .by_name(scheme, &key.name, key.version)
+            .ok_or_else(|| {
+                Error::Perso(format!(
+                    "no {scheme} master key {} version {} in {}",
+                    key.name, key.version, masters.file
+                ))
+            })?;
+        let card_key = scheme.card_key(&master.value, &card_id);
         image.keys.insert(
             key.name.clone(),
             KeyState {

@@ -1,18 +1,21 @@
 //! The PSAM (spec 02 §2.5): terminal number, master keys by address,
 //! INIT CRYPTO / CRYPTO, MAC1 and VERIFY MAC2.
 //!
+//! One key environment per algorithm (`[[psam.environment]]`): SELECT of
+//! its DF picks the keys and the scheme every later command uses.
+//!
 //! Byte layouts [design]: INIT CRYPTO `80 1A <address hi> <address lo> Lc
 //! <factors>` applies one diversification step per 8-byte factor (area,
-//! card, process); CRYPTO `80 FA 00 00` encrypts whole blocks (ECB),
-//! `80 FA 05 00` MACs with a zero IV and `80 FA 05 01` takes the IV as the
-//! first 16 data bytes. MAC1's diversification field is 16 bytes: area
-//! factor ‖ card factor.
+//! card), and a third factor (Lc `18`) derives the session key; CRYPTO
+//! `80 FA 00 00` encrypts whole blocks (ECB), `80 FA 05 00` MACs with a
+//! zero IV and `80 FA 05 01` takes the IV as the first block of the data.
+//! MAC1's diversification field is 16 bytes: area factor ‖ card factor.
 
 use std::sync::Arc;
 
 use sscard_apdu::{Command, Response, StatusWord};
 use sscard_crypto::debit::{self, DebitData};
-use sscard_crypto::{cipher, diversify, mac, Sm4Key};
+use sscard_crypto::{Scheme, SymKey};
 use sscard_profile::keys::MasterKeys;
 use sscard_profile::Profile;
 use subtle::ConstantTimeEq;
@@ -24,9 +27,10 @@ use crate::sim::{Applet, Tx};
 /// The PSAM's logic.
 pub struct Psam {
     profile: Arc<Profile>,
-    key_df: bool,
-    session: Option<Sm4Key>,
-    mac2: Option<(Sm4Key, u32)>,
+    /// The selected key environment.
+    env: Option<Scheme>,
+    session: Option<SymKey>,
+    mac2: Option<(Scheme, SymKey, u32)>,
 }
 
 fn sw(s: StatusWord) -> Response {
@@ -46,14 +50,19 @@ pub fn psam_image(profile: &Profile, masters: &MasterKeys) -> Result<CardImage> 
         )));
     }
     let mut image = CardImage::for_profile(profile, [0; 16]);
-    let keys = masters
-        .iter()
-        .filter(|m| profile.key(&m.name).is_some())
-        .map(|m| (format!("{:04X}", m.address), Hex(m.value.expose().to_vec())))
-        .collect();
+    let psam = profile.psam.as_ref();
+    let keys = |scheme: Scheme| {
+        masters
+            .iter()
+            .filter(|m| m.scheme == scheme && profile.key(&m.name).is_some())
+            .filter(|_| psam.is_some_and(|p| p.environment(scheme).is_some()))
+            .map(|m| (format!("{:04X}", m.address), Hex(m.value.expose().to_vec())))
+            .collect()
+    };
     image.psam = Some(PsamState {
         txn_counter: 1,
-        masters: keys,
+        masters: keys(Scheme::Sm4),
+        des_masters: keys(Scheme::TripleDes),
     });
     image.lifecycle = Lifecycle::Issued;
     Ok(image)
@@ -64,19 +73,19 @@ impl Psam {
     pub fn new(profile: Arc<Profile>) -> Self {
         Self {
             profile,
-            key_df: false,
+            env: None,
             session: None,
             mac2: None,
         }
     }
 
-    fn master(image: &CardImage, address: u16) -> Option<Sm4Key> {
+    fn master(image: &CardImage, scheme: Scheme, address: u16) -> Option<SymKey> {
         image
             .psam
             .as_ref()?
-            .masters
+            .masters_of(scheme)
             .get(&format!("{address:04X}"))
-            .and_then(|h| Sm4Key::from_slice(&h.0).ok())
+            .and_then(|h| SymKey::from_slice(&h.0).ok())
     }
 
     fn select(&mut self, cmd: &Command) -> Response {
@@ -85,14 +94,20 @@ impl Psam {
         };
         match cmd.data() {
             [0x3F, 0x00] => {
-                self.key_df = false;
+                self.env = None;
                 Response::ok(Vec::new())
             }
-            [hi, lo] if u16::from_be_bytes([*hi, *lo]) == psam.key_df => {
-                self.key_df = true;
-                Response::ok(Vec::new())
+            [hi, lo] => {
+                let fid = u16::from_be_bytes([*hi, *lo]);
+                match psam.environments.iter().find(|e| e.key_df == fid) {
+                    Some(e) => {
+                        self.env = Some(e.scheme);
+                        self.session = None;
+                        Response::ok(Vec::new())
+                    }
+                    None => sw(StatusWord::FileNotFound),
+                }
             }
-            [_, _] => sw(StatusWord::FileNotFound),
             _ => sw(StatusWord::WrongLength),
         }
     }
@@ -114,41 +129,44 @@ impl Psam {
 
     fn init_crypto(&mut self, image: &CardImage, cmd: &Command) -> Response {
         self.session = None;
-        if !self.key_df {
+        let Some(scheme) = self.env else {
             return sw(StatusWord::ConditionsNotSatisfied);
-        }
+        };
         let address = u16::from_be_bytes([cmd.p1, cmd.p2]);
-        let Some(mut key) = Self::master(image, address) else {
+        let Some(mut key) = Self::master(image, scheme, address) else {
             return sw(StatusWord::ReferenceNotFound);
         };
         let f = cmd.data();
         if f.is_empty() || f.len() > 24 || !f.len().is_multiple_of(8) {
             return sw(StatusWord::WrongLength);
         }
-        for chunk in f.chunks(8) {
+        for (i, chunk) in f.chunks(8).enumerate() {
             let mut factor = [0u8; 8];
             factor.copy_from_slice(chunk);
-            key = diversify::step(&key, &factor);
+            key = if i == 2 {
+                scheme.session_key(&key, &factor)
+            } else {
+                scheme.step(&key, &factor)
+            };
         }
         self.session = Some(key);
         Response::ok(Vec::new())
     }
 
     fn crypto(&mut self, cmd: &Command) -> Response {
-        let Some(key) = &self.session else {
+        let (Some(key), Some(scheme)) = (&self.session, self.env) else {
             return sw(StatusWord::ConditionsNotSatisfied);
         };
         let d = cmd.data();
+        let block = scheme.block();
         match (cmd.p1, cmd.p2) {
-            (0x00, 0x00) => match cipher::ecb_encrypt(key, d) {
+            (0x00, 0x00) => match scheme.ecb_encrypt(key, d) {
                 Ok(c) => Response::ok(c),
                 Err(_) => sw(StatusWord::WrongLength),
             },
-            (0x05, 0x00) => Response::ok(mac::cbc_mac(key, &[0; 16], d).to_vec()),
-            (0x05, 0x01) if d.len() >= 16 => {
-                let mut iv = [0u8; 16];
-                iv.copy_from_slice(&d[..16]);
-                Response::ok(mac::cbc_mac(key, &iv, &d[16..]).to_vec())
+            (0x05, 0x00) => Response::ok(scheme.mac(key, &[], d).to_vec()),
+            (0x05, 0x01) if d.len() >= block => {
+                Response::ok(scheme.mac(key, &d[..block], &d[block..]).to_vec())
             }
             (0x05, 0x01) => sw(StatusWord::WrongLength),
             _ => sw(StatusWord::WrongP1P2),
@@ -165,21 +183,21 @@ impl Psam {
             return sw(StatusWord::FileNotFound);
         };
         let (version, algorithm) = (d[22], d[23]);
-        if algorithm != self.profile.card.algorithm.id() {
+        let Some(scheme) = self.env.filter(|s| s.id() == algorithm) else {
             return sw(StatusWord::ReferenceNotFound);
-        }
+        };
         let Some(dpk) = self.profile.key("DPK") else {
             return sw(StatusWord::KeyNotSupported);
         };
         let address = dpk.address + u16::from(version.max(1) - 1);
-        let Some(master) = Self::master(tx.image(), address) else {
+        let Some(master) = Self::master(tx.image(), scheme, address) else {
             return sw(StatusWord::ReferenceNotFound);
         };
         let mut area = [0u8; 8];
         area.copy_from_slice(&d[24..32]);
         let mut card = [0u8; 8];
         card.copy_from_slice(&d[32..40]);
-        let card_key = diversify::step(&diversify::step(&master, &area), &card);
+        let card_key = scheme.step(&scheme.step(&master, &area), &card);
         let txn = tx.image().psam.as_ref().map_or(1, |p| p.txn_counter);
         if let Some(p) = tx.edit().psam.as_mut() {
             p.txn_counter = txn.wrapping_add(1);
@@ -198,19 +216,19 @@ impl Psam {
             date: [d[15], d[16], d[17], d[18]],
             time: [d[19], d[20], d[21]],
         };
-        let session = debit::session_key(&card_key, &pr, counter, &txn_no);
-        let mac1 = debit::mac1(&session, &data);
-        self.mac2 = Some((session, data.total));
+        let session = debit::session_key(scheme, &card_key, &pr, counter, &txn_no);
+        let mac1 = debit::mac1(scheme, &session, &data);
+        self.mac2 = Some((scheme, session, data.total));
         let mut out = txn_no.to_vec();
         out.extend_from_slice(&mac1);
         Response::ok(out)
     }
 
     fn verify_mac2(&mut self, cmd: &Command) -> Response {
-        let Some((session, total)) = self.mac2.take() else {
+        let Some((scheme, session, total)) = self.mac2.take() else {
             return sw(StatusWord::ConditionsNotSatisfied);
         };
-        let expected = debit::mac2(&session, total);
+        let expected = debit::mac2(scheme, &session, total);
         if cmd.data().len() == 4 && bool::from(expected.as_slice().ct_eq(cmd.data())) {
             Response::ok(Vec::new())
         } else {
@@ -240,7 +258,7 @@ impl Applet for Psam {
     }
 
     fn reset(&mut self) {
-        self.key_df = false;
+        self.env = None;
         self.session = None;
         self.mac2 = None;
     }

@@ -60,7 +60,7 @@ fn debit_flow(
     let (pr, counter, key_version, alg) = (&d[11..15], &d[4..6], d[9], d[10]);
     let id = h.card_id();
     let (date, time) = ("20261123", "101530");
-    ok(psam, "00A4000002DF01");
+    ok(psam, "00A4000002DF03");
     let mac1_cmd = format!(
         "8070000028{}{}{total:08X}{account:08X}09{date}{time}{key_version:02X}{alg:02X}{}{}",
         hex::encode(pr),
@@ -109,6 +109,7 @@ fn medical_debit_end_to_end() {
     assert_eq!(&rec[27..31], &r.data()[..4]);
     // The TAC is what the DTK card key gives.
     let tac = sscard_crypto::debit::tac(
+        sscard_crypto::Scheme::Sm4,
         &card_key(&h, "DTK"),
         &sscard_crypto::debit::DebitData {
             total: 2_580,
@@ -178,7 +179,7 @@ fn psam_missing_key_answers_6a88() {
         tx(&mut psam, "80FA000010000102030405060708090A0B0C0D0E0F").sw(),
         StatusWord::ConditionsNotSatisfied
     );
-    ok(&mut psam, "00A4000002DF01");
+    ok(&mut psam, "00A4000002DF03");
     assert_eq!(
         tx(&mut psam, "801A017F08AABBCCDDEEFF0011").sw(),
         StatusWord::ReferenceNotFound
@@ -210,7 +211,7 @@ fn psam_missing_key_answers_6a88() {
     );
     assert_eq!(
         &c[..8],
-        &sscard_crypto::auth::auth_data(&card_key(&h, "IRK"), &r1, &r2)
+        &sscard_crypto::Scheme::Sm4.auth_data(&card_key(&h, "IRK"), &r1, &r2)
     );
     assert_eq!(
         tx(&mut psam, "00A4000002DF09").sw(),

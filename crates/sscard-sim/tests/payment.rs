@@ -13,7 +13,7 @@ use sscard_apdu::{Command, Response, StatusWord};
 use sscard_crypto::pboc::{
     terminal_dynamic_data, IccCert, IssuerCert, SignedDynamicData, YearMonth,
 };
-use sscard_crypto::{diversify, mac, PublicKey};
+use sscard_crypto::PublicKey;
 use sscard_sim::image::CardImage;
 use sscard_sim::perso::{personalise_payment, PaymentIssuer};
 use sscard_sim::{Simulator, UserCard};
@@ -248,11 +248,11 @@ fn load_script(h: &sscard_profile::holder::Holder, atc: u16, balance: u32) -> Co
     let key = card_key(h, "FIN_MAC");
     let mut f = [0u8; 8];
     f[..2].copy_from_slice(&atc.to_be_bytes());
-    let session = diversify::session_key(&key, &f);
+    let session = sscard_crypto::Scheme::Sm4.session_key(&key, &f);
     let bal = sscard_apdu::field::n_encode_u64(u64::from(balance), 6).unwrap();
     let mut input = vec![0x04, 0xDA, 0x9F, 0x79, 0x0A];
     input.extend(&bal);
-    let m = mac::cbc_mac(&session, &[0; 16], &input);
+    let m = sscard_crypto::Scheme::Sm4.mac(&session, &[], &input);
     let mut data = bal;
     data.extend(m);
     Command::new(0x04, 0xDA, 0x9F, 0x79)

@@ -9,6 +9,7 @@ use sscard_apdu::field::Format;
 use sscard_apdu::record::{BtlvRecord, Record};
 use sscard_apdu::tlv::{find_path, Tlv};
 use sscard_apdu::{Command, StatusWord};
+use sscard_crypto::Scheme;
 use sscard_profile::{EfKind, ElementFormat};
 use sscard_sim::perso;
 
@@ -266,18 +267,14 @@ fn change_and_reload_pin() {
     );
     // RELOAD: the new PIN enciphered under PUK's session key.
     let challenge: [u8; 8] = ok(&mut c, "0084000008").try_into().unwrap();
-    let session = sscard_crypto::diversify::session_key(&card_key(&h, "PUK"), &challenge);
+    let session = Scheme::Sm4.session_key(&card_key(&h, "PUK"), &challenge);
     let mut block = vec![6u8];
     block.extend(Format::Cn.encode("135790", 3).unwrap());
     let plain = sscard_crypto::mac::pad80(&block);
     let cipher = sscard_crypto::cipher::ecb_encrypt(&session, &plain).unwrap();
     let mut input = vec![0x84, 0x5E, 0, 0, 0x14];
     input.extend(&cipher);
-    let m = sscard_crypto::mac::cbc_mac(
-        &session,
-        &sscard_crypto::mac::iv_from_challenge(&challenge),
-        &input,
-    );
+    let m = Scheme::Sm4.mac(&session, &challenge, &input);
     let mut data = cipher.clone();
     data.extend(m);
     assert!(send(
@@ -301,7 +298,7 @@ fn authentication() {
     );
     assert_eq!(
         answer,
-        sscard_crypto::auth::auth_data(&card_key(&h, "IRK"), &r1, &r2)
+        Scheme::Sm4.auth_data(&card_key(&h, "IRK"), &r1, &r2)
     );
     assert_eq!(
         tx(
@@ -315,7 +312,7 @@ fn authentication() {
     for left in [2, 1, 0] {
         let r1: [u8; 8] = ok(&mut c, "0084000008").try_into().unwrap();
         let r2: [u8; 8] = ok(&mut c, "0084000008").try_into().unwrap();
-        let a = sscard_crypto::auth::auth_data(&card_key(&h, "UKSSSE"), &r1, &r2);
+        let a = Scheme::Sm4.auth_data(&card_key(&h, "UKSSSE"), &r1, &r2);
         let r = tx(
             &mut c,
             &format!("0082000A10{}{}", hex::encode(a), hex::encode(r2)),

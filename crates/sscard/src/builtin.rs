@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::ops::Profiles;
 
 /// The built-in profiles: file name and text.
-pub const BUILT_IN: [(&str, &str); 3] = [
+pub const BUILT_IN: [(&str, &str); 4] = [
     (
         "ssc-3.0.toml",
         include_str!("../../../card-profiles/ssc-3.0.toml"),
@@ -19,6 +19,10 @@ pub const BUILT_IN: [(&str, &str); 3] = [
     (
         "ssc-2.0.toml",
         include_str!("../../../card-profiles/ssc-2.0.toml"),
+    ),
+    (
+        "ssc-1.0.toml",
+        include_str!("../../../card-profiles/ssc-1.0.toml"),
     ),
     (
         "psam.toml",

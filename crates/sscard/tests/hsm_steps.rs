@@ -16,7 +16,7 @@ use sscard::ops::{Profiles, Terminal};
 use sscard::pin::{CallbackPad, Pin, PinPrompt};
 use sscard::security::any::AnyModule;
 use sscard::security::software::SoftwareModule;
-use sscard::security::{CardId, Mac1Request, SecurityModule};
+use sscard::security::{CardId, Mac1Request, Scheme, SecurityModule};
 use sscard::transport::sim::SimTransport;
 use sscard_profile::holder::Holder;
 use sscard_profile::keys::MasterKeys;
@@ -73,7 +73,9 @@ fn answer_auth(line: &str, card: &CardId) -> String {
     let address = u16::from_str_radix(f[1], 16).unwrap();
     let r1: [u8; 8] = hex::decode(f[2]).unwrap().try_into().unwrap();
     let r2: [u8; 8] = hex::decode(f[3]).unwrap().try_into().unwrap();
-    let auth = server().auth_data(address, card, &r1, &r2).unwrap();
+    let auth = server()
+        .auth_data(Scheme::Sm4, address, card, &r1, &r2)
+        .unwrap();
     format!("{}{}", hex::encode_upper(auth), f[3])
 }
 
@@ -200,10 +202,13 @@ fn reload_and_unblock_through_the_key_server() {
     let mut hsm = server();
     let challenge: [u8; 8] = hex::decode(f[2]).unwrap().try_into().unwrap();
     let block = sscard_crypto::mac::pad80(&[6, 0x65, 0x43, 0x21]);
-    let cipher = hsm.sm_encrypt(0x0090, &card, &challenge, &block).unwrap();
+    let cipher = hsm
+        .sm_encrypt(Scheme::Sm4, 0x0090, &card, &challenge, &block)
+        .unwrap();
     let header = hex::decode(f[3]).unwrap();
     let mac = hsm
         .sm_mac(
+            Scheme::Sm4,
             0x0090,
             &card,
             &challenge,
@@ -235,7 +240,13 @@ fn reload_and_unblock_through_the_key_server() {
     assert!(line.ends_with("|8424000004||"), "{}", *line);
     let challenge: [u8; 8] = hex::decode(&line[8..24]).unwrap().try_into().unwrap();
     let mac = hsm
-        .sm_mac(0x0090, &card, &challenge, &[0x84, 0x24, 0x00, 0x00, 0x04])
+        .sm_mac(
+            Scheme::Sm4,
+            0x0090,
+            &card,
+            &challenge,
+            &[0x84, 0x24, 0x00, 0x00, 0x04],
+        )
         .unwrap();
     let answer = format!("8424000004{}", hex::encode_upper(mac));
     assert_eq!(answer.len(), 18);

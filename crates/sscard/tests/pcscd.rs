@@ -95,7 +95,11 @@ fn operations_through_pcscd() {
         let _wait = connect("Virtual PCD 00 00");
         drop(_wait);
         let card = PcscTransport::connect_for(&config, Interface::AutoContactlessFirst).unwrap();
-        let psam = PsamModule::new(connect("Virtual PCD 00 01"), 0xDF01, 0x16);
+        let psam = PsamModule::from_profile(
+            connect("Virtual PCD 00 01"),
+            &sscard::builtin::by_name("psam.toml").unwrap(),
+        )
+        .unwrap();
         let pad = CallbackPad(|_| Pin::new("123456"));
         let mut t = Terminal::new(card, psam, pad, profiles);
         let info = t.read_basic_info().unwrap();

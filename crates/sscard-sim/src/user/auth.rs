@@ -1,7 +1,6 @@
 //! GET CHALLENGE, INTERNAL AUTHENTICATE and EXTERNAL AUTHENTICATE.
 
 use sscard_apdu::{Command, Response, StatusWord};
-use sscard_crypto::auth;
 use subtle::ConstantTimeEq;
 
 use super::{sw, UserCard};
@@ -46,7 +45,10 @@ impl UserCard {
         ) else {
             return sw(StatusWord::WrongLength);
         };
-        Response::ok(auth::auth_data(&card_key, &r1, &r2).to_vec())
+        match self.scheme() {
+            Ok(s) => Response::ok(s.auth_data(&card_key, &r1, &r2).to_vec()),
+            Err(e) => sw(e),
+        }
     }
 
     pub(super) fn external_auth(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
@@ -75,7 +77,11 @@ impl UserCard {
         let Some(card_key) = Self::card_key(tx.image(), &key) else {
             return sw(StatusWord::ReferenceNotFound);
         };
-        let expected = auth::auth_data(&card_key, &r1, &r2);
+        let scheme = match self.scheme() {
+            Ok(s) => s,
+            Err(e) => return sw(e),
+        };
+        let expected = scheme.auth_data(&card_key, &r1, &r2);
         if bool::from(expected.as_slice().ct_eq(&data[..8])) {
             if state.tries_left != KEY_TRIES {
                 if let Some(k) = tx.edit().keys.get_mut(&key) {

@@ -146,8 +146,12 @@ impl UserCard {
             date,
             time,
         };
-        let session = debit::session_key(&dpk, &p.pseudo_random, p.counter, &txn_no);
-        let mac1 = debit::mac1(&session, &data);
+        let scheme = match self.scheme() {
+            Ok(s) => s,
+            Err(e) => return sw(e),
+        };
+        let session = debit::session_key(scheme, &dpk, &p.pseudo_random, p.counter, &txn_no);
+        let mac1 = debit::mac1(scheme, &session, &data);
         if !bool::from(mac1.as_slice().ct_eq(&d[11..15])) {
             return sw(StatusWord::MacInvalid);
         }
@@ -155,8 +159,8 @@ impl UserCard {
         if state.balance < p.total || state.counter != p.counter {
             return sw(StatusWord::InsufficientBalance);
         }
-        let tac = debit::tac(&dtk, &data);
-        let mac2 = debit::mac2(&session, p.total);
+        let tac = debit::tac(scheme, &dtk, &data);
+        let mac2 = debit::mac2(scheme, &session, p.total);
         // The log record (spec 01 §1.3 DF04/EF07).
         let mut rec = Vec::with_capacity(31);
         rec.extend_from_slice(&txn_no);

@@ -3,7 +3,6 @@
 
 use sscard_apdu::record::Record;
 use sscard_apdu::{Command, Response, StatusWord};
-use sscard_crypto::{diversify, mac};
 use sscard_profile::{EfKind, ElementFormat};
 use subtle::ConstantTimeEq;
 
@@ -142,8 +141,9 @@ impl UserCard {
         let (body, mac) = data.split_at(data.len() - 4);
         let mut input = vec![cmd.cla, cmd.ins, cmd.p1, cmd.p2, data.len() as u8];
         input.extend_from_slice(body);
-        let session = diversify::session_key(&key, &challenge);
-        let expected = mac::cbc_mac(&session, &mac::iv_from_challenge(&challenge), &input);
+        let scheme = self.scheme()?;
+        let session = scheme.session_key(&key, &challenge);
+        let expected = scheme.mac(&session, &challenge, &input);
         if !bool::from(expected.as_slice().ct_eq(mac)) {
             return Err(StatusWord::SecureMessagingIncorrect);
         }

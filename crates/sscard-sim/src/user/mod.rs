@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use sscard_apdu::{Command, Response, StatusWord};
-use sscard_crypto::Sm4Key;
+use sscard_crypto::{Scheme, SymKey};
 use sscard_profile::{AccessRule, Ef, Profile};
 
 use crate::image::{CardImage, Lifecycle};
@@ -97,11 +97,21 @@ impl UserCard {
     }
 
     /// The card key `name` from the image.
-    fn card_key(image: &CardImage, name: &str) -> Option<Sm4Key> {
+    fn card_key(image: &CardImage, name: &str) -> Option<SymKey> {
         image
             .keys
             .get(name)
-            .and_then(|k| Sm4Key::from_slice(&k.value.0).ok())
+            .and_then(|k| SymKey::from_slice(&k.value.0).ok())
+    }
+
+    /// The card's symmetric scheme; `None` (SSF33) answers `6A81` to
+    /// every cryptographic command.
+    fn scheme(&self) -> Result<Scheme, StatusWord> {
+        self.profile
+            .card
+            .algorithm
+            .scheme()
+            .ok_or(StatusWord::FunctionNotSupported)
     }
 
     /// The latest challenge, consumed.

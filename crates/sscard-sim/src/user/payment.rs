@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use sscard_apdu::tlv::{self, Tlv};
 use sscard_apdu::{Command, Response, StatusWord};
 use sscard_crypto::pboc::SignedDynamicData;
-use sscard_crypto::{diversify, mac, KeyPair, Sm4Key};
+use sscard_crypto::{mac, KeyPair, Scheme, SymKey};
 use subtle::ConstantTimeEq;
 
 use super::{sw, UserCard};
@@ -43,10 +43,10 @@ fn n6_value(b: &[u8]) -> Option<u32> {
 }
 
 /// The card key `name` diversified by ATC ‖ `00`×6.
-fn atc_key(card_key: &Sm4Key, atc: u16) -> Sm4Key {
+fn atc_key(card_key: &SymKey, atc: u16) -> SymKey {
     let mut f = [0u8; 8];
     f[..2].copy_from_slice(&atc.to_be_bytes());
-    diversify::session_key(card_key, &f)
+    Scheme::Sm4.session_key(card_key, &f)
 }
 
 impl UserCard {
@@ -278,7 +278,7 @@ impl UserCard {
         };
         let mut input = vec![cmd.cla, cmd.ins, cmd.p1, cmd.p2, 0x0A];
         input.extend_from_slice(&d[..6]);
-        let expected = mac::cbc_mac(&atc_key(&key, ecash.atc), &[0; 16], &input);
+        let expected = Scheme::Sm4.mac(&atc_key(&key, ecash.atc), &[], &input);
         if !bool::from(expected.as_slice().ct_eq(&d[6..])) {
             return sw(StatusWord::SecureMessagingIncorrect);
         }

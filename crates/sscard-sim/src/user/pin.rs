@@ -2,7 +2,6 @@
 
 use sscard_apdu::field::Format;
 use sscard_apdu::{Command, Response, StatusWord};
-use sscard_crypto::{cipher, diversify};
 use subtle::ConstantTimeEq;
 
 use super::{sw, UserCard};
@@ -114,7 +113,9 @@ impl UserCard {
         }
     }
 
-    /// RELOAD PIN: `84 5E 00 00 14 <SM4(session, len‖PIN‖80…) 16> <MAC 4>`.
+    /// RELOAD PIN: `84 5E 00 00 Lc <E(session, len‖PIN‖80…)> <MAC 4>`: one
+    /// 16-byte block under SM4 (Lc `14`), one or two 8-byte blocks under
+    /// 3DES; the padding must be exactly `80 00…`.
     pub(super) fn reload_pin(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
         let Some(pin) = self.pin_for(0x00) else {
             return sw(StatusWord::ReferenceNotFound);
@@ -122,7 +123,18 @@ impl UserCard {
         let Some(key_name) = pin.unblock_key.clone() else {
             return sw(StatusWord::ReferenceNotFound);
         };
-        if cmd.data().len() != 20 {
+        let scheme = match self.scheme() {
+            Ok(s) => s,
+            Err(e) => return sw(e),
+        };
+        let body_len = cmd.data().len().saturating_sub(4);
+        let blocks = body_len / scheme.block();
+        let most = if scheme == sscard_crypto::Scheme::Sm4 {
+            1
+        } else {
+            2
+        };
+        if !body_len.is_multiple_of(scheme.block()) || !(1..=most).contains(&blocks) {
             self.take_challenge();
             return sw(StatusWord::WrongLength);
         }
@@ -135,14 +147,15 @@ impl UserCard {
         else {
             return sw(StatusWord::ReferenceNotFound);
         };
-        let session = diversify::session_key(&key, &challenge);
-        let Ok(plain) = cipher::ecb_decrypt(&session, &body) else {
+        let session = scheme.session_key(&key, &challenge);
+        let Ok(plain) = scheme.ecb_decrypt(&session, &body) else {
             return sw(StatusWord::WrongData);
         };
         let n = usize::from(plain[0]);
         let bcd_len = n.div_ceil(2);
         let digits = plain
             .get(1..1 + bcd_len)
+            .filter(|_| scheme.pad80(&plain[..1 + bcd_len]) == plain)
             .and_then(bcd_to_pin)
             .filter(|d| d.len() == n);
         match digits {

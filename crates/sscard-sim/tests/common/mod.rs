@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use sscard_apdu::{Command, Response, StatusWord};
-use sscard_crypto::{auth, diversify, mac, Sm4Key};
+use sscard_crypto::{Scheme, SymKey};
 use sscard_profile::holder::Holder;
 use sscard_profile::keys::MasterKeys;
 use sscard_profile::Profile;
@@ -70,15 +70,17 @@ pub fn ok<A: sscard_sim::Applet>(sim: &mut Simulator<A>, apdu: &str) -> Vec<u8> 
 
 pub const SELECT_SSSE: &str = "00A404000F7378312E73682EC9E7BBE1B1A3D5CF";
 
-pub fn card_key(h: &Holder, key: &str) -> Sm4Key {
-    diversify::card_key(&masters().by_name(key, 1).unwrap().value, &h.card_id())
+/// The SM4 card key `key` of `h`'s card (the 3.0 card of these tests).
+pub fn card_key(h: &Holder, key: &str) -> SymKey {
+    let m = masters();
+    Scheme::Sm4.card_key(&m.by_name(Scheme::Sm4, key, 1).unwrap().value, &h.card_id())
 }
 
 /// GET CHALLENGE twice, then EXTERNAL AUTHENTICATE with `key` (id `id`).
 pub fn external_auth(sim: &mut Simulator<UserCard>, h: &Holder, key: &str, id: u8) -> Response {
     let r1: [u8; 8] = ok(sim, "0084000008").try_into().unwrap();
     let r2: [u8; 8] = ok(sim, "0084000008").try_into().unwrap();
-    let a = auth::auth_data(&card_key(h, key), &r1, &r2);
+    let a = Scheme::Sm4.auth_data(&card_key(h, key), &r1, &r2);
     let mut data = a.to_vec();
     data.extend_from_slice(&r2);
     send(
@@ -96,11 +98,11 @@ pub fn with_mac(
     body: &[u8],
 ) -> Command {
     let challenge: [u8; 8] = ok(sim, "0084000008").try_into().unwrap();
-    let session = diversify::session_key(&card_key(h, key), &challenge);
+    let session = Scheme::Sm4.session_key(&card_key(h, key), &challenge);
     let mut input = header.to_vec();
     input.push((body.len() + 4) as u8);
     input.extend_from_slice(body);
-    let m = mac::cbc_mac(&session, &mac::iv_from_challenge(&challenge), &input);
+    let m = Scheme::Sm4.mac(&session, &challenge, &input);
     let mut data = body.to_vec();
     data.extend_from_slice(&m);
     Command::new(header[0], header[1], header[2], header[3])

@@ -112,6 +112,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let facts = self.facts_or_identify()?;
         let (irk, answer) = self.internal_auth_answer()?;
         let expected = self.sm.auth_data(
+            facts.scheme,
             irk.key_address,
             &facts.card_id,
             &irk.process_factor,
@@ -166,7 +167,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 reason: "not 8 bytes".into(),
             })?;
         let auth = HsmAuth {
-            key_address: irk.address,
+            key_address: irk.card_address(),
             process_factor: r1,
             source: r2,
         };

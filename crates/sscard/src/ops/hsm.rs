@@ -239,7 +239,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             }
         }
         let auth = HsmAuth {
-            key_address: key.address,
+            key_address: key.card_address(),
             process_factor: self.challenge()?,
             source: self.challenge()?,
         };
@@ -282,7 +282,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         });
         let external = match ef06_key {
             Some(k) if facts.generation >= Generation::V3 => Some(HsmAuth {
-                key_address: k.address,
+                key_address: k.card_address(),
                 process_factor: self.challenge()?,
                 source: self.challenge()?,
             }),

@@ -98,6 +98,8 @@ pub struct CardFacts {
     pub generation: Generation,
     /// From the FCI, or the area-code rule.
     pub algorithm: Algorithm,
+    /// The scheme of the card's keys (SSF33 cards are refused before).
+    pub scheme: sscard_crypto::Scheme,
     /// The card model used.
     pub profile: Arc<Profile>,
 }
@@ -223,11 +225,12 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             Some(_) | None if card_id[0] == 0x11 => Algorithm::Ssf33,
             _ => Algorithm::Des,
         };
-        if algorithm != Algorithm::Sm4 {
-            return Err(Error::NotSupported(format!(
-                "{algorithm:?} cards (this library implements SM4)"
-            )));
-        }
+        let scheme = algorithm.scheme().ok_or_else(|| {
+            Error::NotSupported(
+                "SSF33 cards (algorithm 02): a classified algorithm with no public implementation"
+                    .into(),
+            )
+        })?;
         if let Some(old) = &self.facts {
             if old.card_id != card_id {
                 self.facts = None;
@@ -244,6 +247,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             spec_version,
             generation,
             algorithm,
+            scheme,
             profile,
         };
         self.facts = Some(facts.clone());
@@ -401,7 +405,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let r2 = self.challenge()?;
         let auth = self
             .sm
-            .auth_data(k.address, &facts.card_id, &r1, &r2)
+            .auth_data(facts.scheme, k.card_address(), &facts.card_id, &r1, &r2)
             .map_err(|e| match e {
                 // The PSAM lacks the key that reads EF06: tell the caller to use the HSM steps.
                 Error::Psam {

@@ -67,6 +67,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let expected = self
             .sm
             .auth_data(
+                profile.card.algorithm.scheme().ok_or_else(|| {
+                    Error::NotSupported("SSF33 cards cannot be personalised here".into())
+                })?,
                 auth.key_address,
                 &holder.card_id(),
                 &auth.process_factor,

@@ -2,6 +2,7 @@
 
 use super::{cmd, Terminal};
 use crate::error::{Error, Result};
+use sscard_crypto::Scheme;
 use zeroize::Zeroizing;
 
 use crate::pin::{Pin, PinPad, PinPrompt};
@@ -51,17 +52,17 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     }
 
     /// The unblock key of the holder PIN, its address, and a fresh challenge.
-    fn puk_challenge(&mut self) -> Result<(u16, [u8; 16], [u8; 8])> {
+    fn puk_challenge(&mut self) -> Result<(Scheme, u16, [u8; 16], [u8; 8])> {
         let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
         self.select_df(&profile, super::SSSE)?;
         let key = profile
             .pin(HOLDER)
             .and_then(|p| p.unblock_key.clone())
-            .and_then(|k| profile.key(&k).map(|k| k.address))
+            .and_then(|k| profile.key(&k).map(|k| k.card_address()))
             .ok_or_else(|| Error::BadArgument("the holder PIN has no unblock key".into()))?;
         let challenge = self.challenge()?;
-        Ok((key, facts.card_id, challenge))
+        Ok((facts.scheme, key, facts.card_id, challenge))
     }
 
     /// The new PIN, typed twice on the pad.
@@ -81,12 +82,11 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// [`Error::PinMismatch`] (nothing sent), card errors.
     pub fn reload_request(&mut self) -> Result<SmRequest> {
         let new = self.new_pin_twice()?;
-        let (key_address, card_id, challenge) = self.puk_challenge()?;
-        let block = Zeroizing::new(sscard_crypto::mac::pad80(
-            &[&[new.len() as u8][..], &new.to_bcd()[..]].concat(),
-        ));
+        let (scheme, key_address, card_id, challenge) = self.puk_challenge()?;
+        let block =
+            Zeroizing::new(scheme.pad80(&[&[new.len() as u8][..], &new.to_bcd()[..]].concat()));
         Ok(SmRequest {
-            algorithm: 0x03,
+            scheme,
             key_address,
             card_id,
             challenge,
@@ -101,9 +101,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// # Errors
     /// Card errors.
     pub fn unblock_request(&mut self) -> Result<SmRequest> {
-        let (key_address, card_id, challenge) = self.puk_challenge()?;
+        let (scheme, key_address, card_id, challenge) = self.puk_challenge()?;
         Ok(SmRequest {
-            algorithm: 0x03,
+            scheme,
             key_address,
             card_id,
             challenge,
@@ -119,10 +119,16 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let cipher = if req.block.is_empty() {
             Vec::new()
         } else {
-            self.sm
-                .sm_encrypt(req.key_address, &req.card_id, &req.challenge, &req.block)?
+            self.sm.sm_encrypt(
+                req.scheme,
+                req.key_address,
+                &req.card_id,
+                &req.challenge,
+                &req.block,
+            )?
         };
         let mac = self.sm.sm_mac(
+            req.scheme,
             req.key_address,
             &req.card_id,
             &req.challenge,
@@ -173,8 +179,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
 /// A secure-messaging PIN command the security module (or, in steps, the
 /// key server) must finish: RELOAD PIN or UNBLOCK PIN under PUK.
 pub struct SmRequest {
-    /// Algorithm id (`03` SM4).
-    pub algorithm: u8,
+    /// The card's scheme (the line's algorithm id: `01` 3DES, `03` SM4).
+    pub scheme: Scheme,
     /// PUK's address.
     pub key_address: u16,
     /// The card identification code (diversification).
@@ -206,7 +212,7 @@ impl SmRequest {
     pub fn to_line(&self) -> Zeroizing<String> {
         Zeroizing::new(format!(
             "{:02X}|{:04X}|{}|{}|{}|",
-            self.algorithm,
+            self.scheme.id(),
             self.key_address,
             hex::encode_upper(self.challenge),
             hex::encode_upper(self.header),

@@ -5,7 +5,7 @@
 
 use super::psam::PsamModule;
 use super::software::SoftwareModule;
-use super::{CardId, Mac1Request, SecurityModule};
+use super::{CardId, Mac1Request, Scheme, SecurityModule};
 use crate::error::{Error, Result};
 use crate::transport::Transport;
 
@@ -43,14 +43,28 @@ impl SecurityModule for AnyModule {
             m => m.module()?.terminal_random(),
         }
     }
-    fn auth_data(&mut self, a: u16, c: &CardId, r1: &[u8; 8], r2: &[u8; 8]) -> Result<[u8; 8]> {
-        self.module()?.auth_data(a, c, r1, r2)
+    fn auth_data(
+        &mut self,
+        s: Scheme,
+        a: u16,
+        c: &CardId,
+        r1: &[u8; 8],
+        r2: &[u8; 8],
+    ) -> Result<[u8; 8]> {
+        self.module()?.auth_data(s, a, c, r1, r2)
     }
-    fn sm_mac(&mut self, a: u16, c: &CardId, ch: &[u8; 8], d: &[u8]) -> Result<[u8; 4]> {
-        self.module()?.sm_mac(a, c, ch, d)
+    fn sm_mac(&mut self, s: Scheme, a: u16, c: &CardId, ch: &[u8; 8], d: &[u8]) -> Result<[u8; 4]> {
+        self.module()?.sm_mac(s, a, c, ch, d)
     }
-    fn sm_encrypt(&mut self, a: u16, c: &CardId, ch: &[u8; 8], b: &[u8]) -> Result<Vec<u8>> {
-        self.module()?.sm_encrypt(a, c, ch, b)
+    fn sm_encrypt(
+        &mut self,
+        s: Scheme,
+        a: u16,
+        c: &CardId,
+        ch: &[u8; 8],
+        b: &[u8],
+    ) -> Result<Vec<u8>> {
+        self.module()?.sm_encrypt(s, a, c, ch, b)
     }
     fn mac1(&mut self, r: &Mac1Request) -> Result<([u8; 4], [u8; 4])> {
         self.module()?.mac1(r)

@@ -5,6 +5,8 @@
 
 use sscard_apdu::StatusWord;
 
+use sscard_crypto::Scheme;
+
 use super::{CardId, Mac1Request, SecurityModule};
 use crate::error::{Error, Result};
 
@@ -13,7 +15,7 @@ use crate::error::{Error, Result};
 /// `source`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HsmRequest {
-    /// Algorithm id (`03` SM4).
+    /// Algorithm id (`01` 3DES, `03` SM4).
     pub algorithm: u8,
     /// PSAM/HSM logical key address.
     pub key_address: u16,
@@ -69,13 +71,14 @@ impl<F: FnMut(&HsmRequest) -> Result<[u8; 8]>> SecurityModule for HsmModule<F> {
 
     fn auth_data(
         &mut self,
+        scheme: Scheme,
         address: u16,
         card: &CardId,
         r1: &[u8; 8],
         r2: &[u8; 8],
     ) -> Result<[u8; 8]> {
         (self.ask)(&HsmRequest {
-            algorithm: 0x03,
+            algorithm: scheme.id(),
             key_address: address,
             card_id: *card,
             process_factor: *r1,
@@ -83,11 +86,18 @@ impl<F: FnMut(&HsmRequest) -> Result<[u8; 8]>> SecurityModule for HsmModule<F> {
         })
     }
 
-    fn sm_mac(&mut self, _: u16, _: &CardId, _: &[u8; 8], _: &[u8]) -> Result<[u8; 4]> {
+    fn sm_mac(&mut self, _: Scheme, _: u16, _: &CardId, _: &[u8; 8], _: &[u8]) -> Result<[u8; 4]> {
         Err(unsupported("HSM secure-messaging MAC"))
     }
 
-    fn sm_encrypt(&mut self, _: u16, _: &CardId, _: &[u8; 8], _: &[u8]) -> Result<Vec<u8>> {
+    fn sm_encrypt(
+        &mut self,
+        _: Scheme,
+        _: u16,
+        _: &CardId,
+        _: &[u8; 8],
+        _: &[u8],
+    ) -> Result<Vec<u8>> {
         Err(unsupported("HSM secure-messaging encryption"))
     }
 

@@ -18,7 +18,7 @@ use sscard_profile::keys::MasterKeys;
 use sscard_profile::Profile;
 
 use super::software::SoftwareModule;
-use super::{CardId, Mac1Request, SecurityModule};
+use super::{CardId, Mac1Request, Scheme, SecurityModule};
 use crate::error::{Error, Result};
 
 /// The key server.
@@ -38,6 +38,12 @@ fn hex_n<const N: usize>(s: &str, what: &str) -> Result<[u8; N]> {
         .ok()
         .and_then(|b| <[u8; N]>::try_from(b.as_slice()).ok())
         .ok_or_else(|| bad(&format!("{what} is {} hex digits", N * 2)))
+}
+
+/// The scheme of an algorithm id field (`01` 3DES, `03` SM4).
+fn scheme(s: &str) -> Result<Scheme> {
+    Scheme::from_id(hex_n::<1>(s, "the algorithm id")?[0])
+        .ok_or_else(|| bad("the algorithm id is 01 (3DES) or 03 (SM4)"))
 }
 
 fn u16_hex(s: &str, what: &str) -> Result<u16> {
@@ -76,8 +82,16 @@ impl KeyServer {
         })
     }
 
-    fn auth(&mut self, card: &CardId, address: u16, r1: &str, r2: &str) -> Result<String> {
+    fn auth(
+        &mut self,
+        scheme: Scheme,
+        card: &CardId,
+        address: u16,
+        r1: &str,
+        r2: &str,
+    ) -> Result<String> {
         let data = self.module.auth_data(
+            scheme,
             address,
             card,
             &hex_n(r1, "the process factor")?,
@@ -99,22 +113,25 @@ impl KeyServer {
             ("BAS", None) => {
                 let f = fields(a, 8, "BAS")?;
                 let card: CardId = hex_n(f[3], "the card identification code")?;
-                let internal = self.auth(&card, self.irk, f[4], f[5])?;
+                let scheme = scheme(f[2])?;
+                let internal = self.auth(scheme, &card, self.irk, f[4], f[5])?;
                 let external = if f[6].is_empty() {
                     String::new()
                 } else {
-                    self.auth(&card, self.rksssse, f[6], f[7])?
+                    self.auth(scheme, &card, self.rksssse, f[6], f[7])?
                 };
                 Ok(format!("{internal}|{external}|"))
             }
             ("AUTH", Some(line)) => {
                 let card: CardId = hex_n(a, "the card identification code")?;
                 let f = fields(line, 4, "AUTH")?;
-                self.auth(&card, u16_hex(f[1], "the key address")?, f[2], f[3])
+                let address = u16_hex(f[1], "the key address")?;
+                self.auth(scheme(f[0])?, &card, address, f[2], f[3])
             }
             ("SM", Some(line)) => {
                 let card: CardId = hex_n(a, "the card identification code")?;
                 let f = fields(line, 5, "SM")?;
+                let scheme = scheme(f[0])?;
                 let address = u16_hex(f[1], "the key address")?;
                 let challenge = hex_n(f[2], "the process factor")?;
                 let header: [u8; 5] = hex_n(f[3], "the APDU header")?;
@@ -126,10 +143,12 @@ impl KeyServer {
                         .encode(pin, pin.len().div_ceil(2))
                         .map_err(|e| bad(&format!("the PIN: {e}")))?;
                     let len = u8::try_from(pin.len()).map_err(|_| bad("the PIN is too long"))?;
-                    let block = sscard_crypto::mac::pad80(&[&[len][..], &bcd].concat());
-                    self.module.sm_encrypt(address, &card, &challenge, &block)?
+                    let block = scheme.pad80(&[&[len][..], &bcd].concat());
+                    self.module
+                        .sm_encrypt(scheme, address, &card, &challenge, &block)?
                 };
                 let mac = self.module.sm_mac(
+                    scheme,
                     address,
                     &card,
                     &challenge,

@@ -8,6 +8,8 @@ pub mod key_server;
 pub mod psam;
 pub mod software;
 
+pub use sscard_crypto::Scheme;
+
 use crate::error::Result;
 
 /// The card-side inputs of a diversified key: card identification code.
@@ -32,7 +34,7 @@ pub struct Mac1Request {
     pub time: [u8; 3],
     /// Key version from INITIALIZE FOR DEBIT.
     pub key_version: u8,
-    /// Algorithm id from INITIALIZE FOR DEBIT.
+    /// Algorithm id from INITIALIZE FOR DEBIT (`01` 3DES, `03` SM4).
     pub algorithm: u8,
     /// The card.
     pub card_id: CardId,
@@ -66,38 +68,43 @@ pub trait SecurityModule {
     /// Module errors.
     fn terminal_number(&mut self) -> Result<[u8; 6]>;
 
-    /// Authentication data under key `address` for `card`: process factor
-    /// `r1`, source `r2` (spec 02 §2.1).
+    /// Authentication data under the `scheme` key `address` for `card`:
+    /// process factor `r1`, source `r2` (spec 02 §2.1).
     ///
     /// # Errors
-    /// [`crate::Error::Psam`] `6A88` for a missing key, …
+    /// [`crate::Error::Psam`] `6A88` for a missing key,
+    /// [`crate::Error::PsamAlgorithm`] for a scheme it holds no keys of, …
     fn auth_data(
         &mut self,
+        scheme: Scheme,
         address: u16,
         card: &CardId,
         r1: &[u8; 8],
         r2: &[u8; 8],
     ) -> Result<[u8; 8]>;
 
-    /// The secure-messaging MAC of `data` under key `address`, session key
-    /// from `challenge`, IV `challenge ‖ 00…` (spec 02 §2.3).
+    /// The secure-messaging MAC of `data` under the `scheme` key
+    /// `address`, session key from `challenge`, IV `challenge ‖ 00…`
+    /// (spec 02 §2.3).
     ///
     /// # Errors
     /// Module errors.
     fn sm_mac(
         &mut self,
+        scheme: Scheme,
         address: u16,
         card: &CardId,
         challenge: &[u8; 8],
         data: &[u8],
     ) -> Result<[u8; 4]>;
 
-    /// SM4-ECB of whole blocks under the same session key (RELOAD PIN).
+    /// ECB of whole blocks under the same session key (RELOAD PIN).
     ///
     /// # Errors
     /// Module errors.
     fn sm_encrypt(
         &mut self,
+        scheme: Scheme,
         address: u16,
         card: &CardId,
         challenge: &[u8; 8],

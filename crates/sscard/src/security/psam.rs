@@ -2,8 +2,9 @@
 
 use sscard_apdu::Command;
 use sscard_crypto::diversify;
+use sscard_profile::KeyEnvironment;
 
-use super::{CardId, Mac1Request, SecurityModule};
+use super::{CardId, Mac1Request, Scheme, SecurityModule};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::transport::trace::Sensitivity;
@@ -12,9 +13,9 @@ use crate::transport::Transport;
 /// A PSAM over any transport.
 pub struct PsamModule<T: Transport> {
     session: Session<T>,
-    key_df: u16,
+    environments: Vec<KeyEnvironment>,
     terminal_sfi: u8,
-    selected: bool,
+    selected: Option<Scheme>,
 }
 
 fn psam_err(e: Error) -> Error {
@@ -27,14 +28,15 @@ fn psam_err(e: Error) -> Error {
 use crate::session::apdu as cmd;
 
 impl<T: Transport> PsamModule<T> {
-    /// A PSAM whose SM4 keys are in DF `key_df` and whose terminal number
-    /// file has SFI `terminal_sfi` (`DF01`, `16` in the PSAM profile).
-    pub fn new(transport: T, key_df: u16, terminal_sfi: u8) -> Self {
+    /// A PSAM with these key environments (one DF per algorithm) and
+    /// whose terminal number file has SFI `terminal_sfi` (`16` in the
+    /// PSAM profile).
+    pub fn new(transport: T, environments: Vec<KeyEnvironment>, terminal_sfi: u8) -> Self {
         Self {
             session: Session::new(transport),
-            key_df,
+            environments,
             terminal_sfi,
-            selected: false,
+            selected: None,
         }
     }
 
@@ -47,7 +49,11 @@ impl<T: Transport> PsamModule<T> {
         let p = profile.psam.as_ref().ok_or_else(|| {
             Error::BadArgument(format!("{} describes no PSAM ([psam] table)", profile.file))
         })?;
-        Ok(Self::new(transport, p.key_df, p.terminal_number_sfi))
+        Ok(Self::new(
+            transport,
+            p.environments.clone(),
+            p.terminal_number_sfi,
+        ))
     }
 
     /// The PSAM's session (counts).
@@ -61,9 +67,19 @@ impl<T: Transport> PsamModule<T> {
             .map_err(psam_err)
     }
 
-    fn select_keys(&mut self) -> Result<()> {
-        if !self.selected {
-            let c = cmd(0x00, 0xA4, 0x00, 0x00, &self.key_df.to_be_bytes(), None)?;
+    /// Selects the key environment of `scheme` (once; again on a change).
+    /// A PSAM configured without one, or answering `6A82`, gives
+    /// [`Error::PsamAlgorithm`] (-2202): the caller turns to the HSM steps.
+    fn select_keys(&mut self, scheme: Scheme) -> Result<()> {
+        if self.selected != Some(scheme) {
+            self.selected = None;
+            let df = self
+                .environments
+                .iter()
+                .find(|e| e.scheme == scheme)
+                .ok_or(Error::PsamAlgorithm)?
+                .key_df;
+            let c = cmd(0x00, 0xA4, 0x00, 0x00, &df.to_be_bytes(), None)?;
             self.run("SELECT key DF", &c).map_err(|e| match e {
                 // No DF for the card's algorithm: -2202, the caller turns to the HSM steps.
                 Error::Psam {
@@ -72,13 +88,13 @@ impl<T: Transport> PsamModule<T> {
                 } => Error::PsamAlgorithm,
                 e => e,
             })?;
-            self.selected = true;
+            self.selected = Some(scheme);
         }
         Ok(())
     }
 
-    fn init(&mut self, address: u16, factors: &[u8]) -> Result<()> {
-        self.select_keys()?;
+    fn init(&mut self, scheme: Scheme, address: u16, factors: &[u8]) -> Result<()> {
+        self.select_keys(scheme)?;
         let [hi, lo] = address.to_be_bytes();
         let c = cmd(0x80, 0x1A, hi, lo, factors, None)?;
         self.run("INIT CRYPTO", &c).map(|_| ())
@@ -115,14 +131,15 @@ impl<T: Transport> SecurityModule for PsamModule<T> {
 
     fn auth_data(
         &mut self,
+        scheme: Scheme,
         address: u16,
         card: &CardId,
         r1: &[u8; 8],
         r2: &[u8; 8],
     ) -> Result<[u8; 8]> {
-        self.init(address, &Self::factors(card, r1))?;
-        let block = sscard_crypto::mac::pad80(r2);
-        let c = cmd(0x80, 0xFA, 0x00, 0x00, &block, Some(16))?;
+        self.init(scheme, address, &Self::factors(card, r1))?;
+        let block = scheme.auth_source_block(r2);
+        let c = cmd(0x80, 0xFA, 0x00, 0x00, &block, Some(block.len()))?;
         let out = self.run("CRYPTO", &c)?;
         out.get(..8)
             .and_then(|s| <[u8; 8]>::try_from(s).ok())
@@ -134,13 +151,14 @@ impl<T: Transport> SecurityModule for PsamModule<T> {
 
     fn sm_mac(
         &mut self,
+        scheme: Scheme,
         address: u16,
         card: &CardId,
         challenge: &[u8; 8],
         data: &[u8],
     ) -> Result<[u8; 4]> {
-        self.init(address, &Self::factors(card, challenge))?;
-        let input = [&sscard_crypto::mac::iv_from_challenge(challenge)[..], data].concat();
+        self.init(scheme, address, &Self::factors(card, challenge))?;
+        let input = [&scheme.iv_from_challenge(challenge)[..], data].concat();
         let c = cmd(0x80, 0xFA, 0x05, 0x01, &input, Some(4))?;
         let out = self.run("CRYPTO MAC", &c)?;
         <[u8; 4]>::try_from(out.as_slice()).map_err(|_| Error::Malformed {
@@ -151,18 +169,19 @@ impl<T: Transport> SecurityModule for PsamModule<T> {
 
     fn sm_encrypt(
         &mut self,
+        scheme: Scheme,
         address: u16,
         card: &CardId,
         challenge: &[u8; 8],
         blocks: &[u8],
     ) -> Result<Vec<u8>> {
-        self.init(address, &Self::factors(card, challenge))?;
+        self.init(scheme, address, &Self::factors(card, challenge))?;
         let c = cmd(0x80, 0xFA, 0x00, 0x00, blocks, Some(blocks.len()))?;
         self.run("CRYPTO", &c)
     }
 
     fn mac1(&mut self, r: &Mac1Request) -> Result<([u8; 4], [u8; 4])> {
-        self.select_keys()?;
+        self.select_keys(Scheme::from_id(r.algorithm).ok_or(Error::PsamAlgorithm)?)?;
         let mut d = Vec::with_capacity(40);
         d.extend_from_slice(&r.pseudo_random);
         d.extend_from_slice(&r.counter.to_be_bytes());

@@ -3,7 +3,7 @@
 
 use sscard_apdu::StatusWord;
 use sscard_crypto::debit::{self, DebitData};
-use sscard_crypto::{auth, cipher, diversify, mac, Sm4Key};
+use sscard_crypto::{Scheme, SymKey};
 use sscard_profile::keys::MasterKeys;
 
 use super::{CardId, Mac1Request, SecurityModule};
@@ -15,7 +15,7 @@ pub struct SoftwareModule {
     terminal_number: [u8; 6],
     dpk_address: u16,
     txn: u32,
-    pending: Option<(Sm4Key, u32)>,
+    pending: Option<(Scheme, SymKey, u32)>,
     fixed_random: Option<[u8; 8]>,
 }
 
@@ -66,12 +66,15 @@ impl SoftwareModule {
         );
     }
 
-    fn card_key(&self, address: u16, card: &CardId) -> Result<Sm4Key> {
-        let m = self.masters.by_address(address).ok_or(Error::Psam {
-            command: "software key lookup",
-            sw: StatusWord::ReferenceNotFound,
-        })?;
-        Ok(diversify::card_key(&m.value, card))
+    fn card_key(&self, scheme: Scheme, address: u16, card: &CardId) -> Result<SymKey> {
+        let m = self
+            .masters
+            .by_address(scheme, address)
+            .ok_or(Error::Psam {
+                command: "software key lookup",
+                sw: StatusWord::ReferenceNotFound,
+            })?;
+        Ok(scheme.card_key(&m.value, card))
     }
 }
 
@@ -89,43 +92,49 @@ impl SecurityModule for SoftwareModule {
 
     fn auth_data(
         &mut self,
+        scheme: Scheme,
         address: u16,
         card: &CardId,
         r1: &[u8; 8],
         r2: &[u8; 8],
     ) -> Result<[u8; 8]> {
         self.warn("authentication data");
-        Ok(auth::auth_data(&self.card_key(address, card)?, r1, r2))
+        Ok(scheme.auth_data(&self.card_key(scheme, address, card)?, r1, r2))
     }
 
     fn sm_mac(
         &mut self,
+        scheme: Scheme,
         address: u16,
         card: &CardId,
         challenge: &[u8; 8],
         data: &[u8],
     ) -> Result<[u8; 4]> {
         self.warn("a secure-messaging MAC");
-        let s = diversify::session_key(&self.card_key(address, card)?, challenge);
-        Ok(mac::cbc_mac(&s, &mac::iv_from_challenge(challenge), data))
+        let s = scheme.session_key(&self.card_key(scheme, address, card)?, challenge);
+        Ok(scheme.mac(&s, challenge, data))
     }
 
     fn sm_encrypt(
         &mut self,
+        scheme: Scheme,
         address: u16,
         card: &CardId,
         challenge: &[u8; 8],
         blocks: &[u8],
     ) -> Result<Vec<u8>> {
         self.warn("secure-messaging encryption");
-        let s = diversify::session_key(&self.card_key(address, card)?, challenge);
-        cipher::ecb_encrypt(&s, blocks).map_err(|e| Error::BadArgument(e.to_string()))
+        let s = scheme.session_key(&self.card_key(scheme, address, card)?, challenge);
+        scheme
+            .ecb_encrypt(&s, blocks)
+            .map_err(|e| Error::BadArgument(e.to_string()))
     }
 
     fn mac1(&mut self, req: &Mac1Request) -> Result<([u8; 4], [u8; 4])> {
         self.warn("MAC1");
         let address = self.dpk_address + u16::from(req.key_version.max(1) - 1);
-        let card_key = self.card_key(address, &req.card_id)?;
+        let scheme = Scheme::from_id(req.algorithm).ok_or(Error::PsamAlgorithm)?;
+        let card_key = self.card_key(scheme, address, &req.card_id)?;
         let txn_no = self.txn.to_be_bytes();
         self.txn = self.txn.wrapping_add(1);
         let data = DebitData {
@@ -137,18 +146,19 @@ impl SecurityModule for SoftwareModule {
             date: req.date,
             time: req.time,
         };
-        let session = debit::session_key(&card_key, &req.pseudo_random, req.counter, &txn_no);
-        let m = debit::mac1(&session, &data);
-        self.pending = Some((session, req.total));
+        let session =
+            debit::session_key(scheme, &card_key, &req.pseudo_random, req.counter, &txn_no);
+        let m = debit::mac1(scheme, &session, &data);
+        self.pending = Some((scheme, session, req.total));
         Ok((txn_no, m))
     }
 
     fn verify_mac2(&mut self, mac2: &[u8; 4]) -> Result<()> {
-        let (session, total) = self.pending.take().ok_or(Error::Psam {
+        let (scheme, session, total) = self.pending.take().ok_or(Error::Psam {
             command: "VERIFY MAC2",
             sw: StatusWord::ConditionsNotSatisfied,
         })?;
-        if debit::mac2(&session, total) == *mac2 {
+        if debit::mac2(scheme, &session, total) == *mac2 {
             Ok(())
         } else {
             Err(Error::Psam {

@@ -6,8 +6,10 @@
 //! reader = "Virtual PCD 00 00"      # contact reader: a name prefix, an index, or sim:IMAGE
 //! contactless_reader = "..."        # optional; with one reader, every iType uses it
 //! psam_reader = "Virtual PCD 00 01" # or "none": key-server (HSM) mode
-//! pin_source = "pinpad"             # the reader's PIN pad; "test" for CI only
+//! pin_source = "pinpad"             # the reader's PIN pad; "test" or "emulated-pinpad" for CI only
 //! test_pins = "123456"              # the PINs a test source types, in order
+//! initial_pin = "123456"            # optional: -35 / -36, reload on a PIN pad
+//! pin_min_digits = "6"              # optional, with pin_max_digits: the PIN pad's limits
 //! profiles = "card-profiles"        # optional: card models instead of the built-in ones
 //! trace_dir = "traces"              # optional: one redacted APDU trace per call
 //! ```
@@ -29,7 +31,9 @@ pub struct Config {
     pub psam_reader: Option<String>,
     /// Master keys for a software module instead of a PSAM (tests only).
     pub keys: Option<PathBuf>,
-    /// `pinpad` (default) or `test`.
+    /// `pinpad` (default: the reader's PIN pad, PC/SC part 10), `test`
+    /// (PINs from `test_pins`), or `emulated-pinpad` (a PIN pad emulated in
+    /// front of the reader, typing `test_pins`; CI only).
     pub pin_source: Option<String>,
     /// The test source's PINs, comma-separated, typed in order.
     pub test_pins: Option<String>,
@@ -41,13 +45,20 @@ pub struct Config {
     /// device code, the default) or 8 (the shape some vendors' libraries
     /// emit, ending after the external source).
     pub hsm_step1_fields: Option<String>,
+    /// The issuer's initial PIN: verifying with it gives -35, a new PIN
+    /// equal to it -36, and a reload on a PIN pad reader sets it first.
+    pub initial_pin: Option<String>,
+    /// The fewest digits the PIN pad accepts (else the profile's).
+    pub pin_min_digits: Option<String>,
+    /// The most digits the PIN pad accepts (else the profile's).
+    pub pin_max_digits: Option<String>,
     /// Where the file was read from (relative paths start there).
     #[serde(skip)]
     pub file: Option<PathBuf>,
 }
 
 /// The variables, each overriding its setting.
-pub const ENV: [(&str, &str); 9] = [
+pub const ENV: [(&str, &str); 12] = [
     ("SSSE32_READER", "reader"),
     ("SSSE32_CONTACTLESS_READER", "contactless_reader"),
     ("SSSE32_PSAM_READER", "psam_reader"),
@@ -57,6 +68,9 @@ pub const ENV: [(&str, &str); 9] = [
     ("SSSE32_PROFILES", "profiles"),
     ("SSSE32_TRACE_DIR", "trace_dir"),
     ("SSSE32_HSM_STEP1_FIELDS", "hsm_step1_fields"),
+    ("SSSE32_INITIAL_PIN", "initial_pin"),
+    ("SSSE32_PIN_MIN_DIGITS", "pin_min_digits"),
+    ("SSSE32_PIN_MAX_DIGITS", "pin_max_digits"),
 ];
 
 /// The configuration file's name next to the library.
@@ -145,8 +159,53 @@ impl Config {
             "profiles" => self.profiles = Some(v.into()),
             "trace_dir" => self.trace_dir = Some(v.into()),
             "hsm_step1_fields" => self.hsm_step1_fields = Some(v),
+            "initial_pin" => self.initial_pin = Some(v),
+            "pin_min_digits" => self.pin_min_digits = Some(v),
+            "pin_max_digits" => self.pin_max_digits = Some(v),
             _ => {}
         }
+    }
+
+    /// The PIN policy: digit limits (both or neither) and the initial PIN.
+    ///
+    /// # Errors
+    /// [`Error::BadArgument`] (-14) for limits that are not 4 ≤ min ≤ max ≤
+    /// 16, or an initial PIN that is not 4 to 16 digits.
+    pub fn pin_policy(&self) -> Result<sscard::pin::PinPolicy, Error> {
+        let digits = |v: &Option<String>, what: &str| -> Result<Option<u8>, Error> {
+            v.as_deref()
+                .map(|s| {
+                    s.trim()
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|n| (4..=16).contains(n))
+                        .ok_or_else(|| Error::BadArgument(format!("{what} {s:?}: 4 to 16")))
+                })
+                .transpose()
+        };
+        let limits = match (
+            digits(&self.pin_min_digits, "pin_min_digits")?,
+            digits(&self.pin_max_digits, "pin_max_digits")?,
+        ) {
+            (None, None) => None,
+            (Some(min), Some(max)) if min <= max => {
+                Some(sscard::transport::part10::PinLimits { min, max })
+            }
+            _ => {
+                return Err(Error::BadArgument(
+                    "pin_min_digits and pin_max_digits: give both, min ≤ max".into(),
+                ))
+            }
+        };
+        let initial = self
+            .initial_pin
+            .as_deref()
+            .map(|p| {
+                sscard::pin::Pin::new(p.trim())
+                    .map_err(|_| Error::BadArgument("initial_pin: 4 to 16 digits".into()))
+            })
+            .transpose()?;
+        Ok(sscard::pin::PinPolicy { limits, initial })
     }
 
     /// Whether `iReadCardBas_HSM_Step1` ends its line after the external

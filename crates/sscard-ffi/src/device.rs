@@ -14,6 +14,7 @@ use sscard::security::psam::PsamModule;
 use sscard::security::software::SoftwareModule;
 use sscard::security::{CardId, Mac1Request, Scheme, SecurityModule};
 use sscard::transport::pcsc::{Interface, PcscTransport, ReaderConfig};
+use sscard::transport::pinpad::{Keys, PinPadReader};
 use sscard::transport::sim::open_image;
 use sscard::transport::Transport;
 use sscard::Error;
@@ -205,7 +206,7 @@ impl PinPad for Pad {
 /// [`Error::BadArgument`] for an unknown source.
 pub fn pad(cfg: &Config) -> Result<Pad, Error> {
     match cfg.pin_source.as_deref() {
-        None | Some("pinpad") => Ok(Pad::Reader),
+        None | Some("pinpad" | "emulated-pinpad") => Ok(Pad::Reader),
         Some("test") => Ok(Pad::Test(
             cfg.test_pins
                 .as_deref()
@@ -216,9 +217,26 @@ pub fn pad(cfg: &Config) -> Result<Pad, Error> {
                 .collect(),
         )),
         Some(other) => Err(Error::BadArgument(format!(
-            "pin_source {other:?} (pinpad or test)"
+            "pin_source {other:?} (pinpad, test or emulated-pinpad)"
         ))),
     }
+}
+
+/// What the emulated PIN pad types: `test_pins`, with `cancel` and
+/// `timeout` for those keys.
+fn emulated_keys(cfg: &Config) -> Vec<Keys> {
+    cfg.test_pins
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| match p {
+            "cancel" => Keys::Cancel,
+            "timeout" => Keys::Timeout,
+            d => Keys::digits(d),
+        })
+        .collect()
 }
 
 /// The terminal of one call.
@@ -274,13 +292,18 @@ impl Drop for Call {
 pub fn open(cfg: &Config, itype: i32, hsm: bool, function: &'static str) -> Result<Call, Error> {
     let profiles = profiles(cfg)?;
     let pad = pad(cfg)?;
-    let card = card(cfg, itype)?;
+    let policy = cfg.pin_policy()?;
+    let mut card = card(cfg, itype)?;
+    if cfg.pin_source.as_deref() == Some("emulated-pinpad") {
+        card = Box::new(PinPadReader::new(card, emulated_keys(cfg)));
+    }
     let module = LazyModule {
         cfg: cfg.clone(),
         module: None,
         hsm,
     };
     let mut term = Terminal::new(card, module, pad, profiles);
+    term.set_pin_policy(policy);
     let trace = cfg.trace_dir.as_ref().map(|d| (cfg.path(d), function));
     if trace.is_some() {
         term.card.record(function);

@@ -222,7 +222,13 @@ fn pin_tries_block_and_unblock() {
         verify_pin(&mut c, "123456").sw(),
         StatusWord::AuthMethodBlocked
     );
-    assert_eq!(verify_pin(&mut c, "12").sw(), StatusWord::WrongLength);
+    // A block of another length is compared like any other (02 §2.1): on a
+    // blocked PIN, 6983; a data field longer than any PIN, 6700.
+    assert_eq!(verify_pin(&mut c, "12").sw(), StatusWord::AuthMethodBlocked);
+    assert_eq!(
+        tx(&mut c, "0020000009000000000000000000").sw(),
+        StatusWord::WrongLength
+    );
     // UNBLOCK with a wrong MAC changes nothing.
     let mut bad = with_mac(&mut c, &h, "PUK", [0x84, 0x24, 0, 0], &[]);
     bad = Command::new(0x84, 0x24, 0, 0)

@@ -68,6 +68,13 @@ pub enum Error {
     /// The two new PINs differ.
     #[error("the two new PINs differ")]
     PinMismatch,
+    /// The holder verified with the issuer's initial PIN: the card accepted
+    /// it, but no transaction runs until the holder changes it.
+    #[error("the PIN is still the initial PIN: change it before any transaction")]
+    InitialPin,
+    /// A new PIN that is the initial PIN.
+    #[error("the new PIN may not be the initial PIN")]
+    InitialPinReused,
     /// Data with illegal characters.
     #[error("data has illegal characters: {0}")]
     IllegalCharacters(String),
@@ -158,6 +165,8 @@ impl Error {
             Error::PinTimeout => -32,
             Error::PinLength => -33,
             Error::PinMismatch => -34,
+            Error::InitialPin => -35,
+            Error::InitialPinReused => -36,
             Error::IllegalCharacters(_) => -41,
             Error::DataLength(_) => -42,
             Error::WrongPin { .. } => -51,
@@ -194,6 +203,9 @@ impl Error {
             StatusWord::VerifyFailed { tries } => Some(Error::WrongPin { tries }),
             StatusWord::Other(0x6400) => Some(Error::PinTimeout),
             StatusWord::Other(0x6401) => Some(Error::PinCancelled),
+            // A PIN pad reader's own answers (PC/SC part 10).
+            StatusWord::Other(0x6402) => Some(Error::PinMismatch),
+            StatusWord::Other(0x6403) => Some(Error::PinLength),
             sw => Some(Error::from_card(command, sw)),
         }
     }
@@ -232,6 +244,8 @@ mod tests {
             (Error::PinTimeout, -32),
             (Error::PinLength, -33),
             (Error::PinMismatch, -34),
+            (Error::InitialPin, -35),
+            (Error::InitialPinReused, -36),
             (Error::IllegalCharacters(s()), -41),
             (Error::DataLength(s()), -42),
             (Error::WrongPin { tries: 2 }, -51),

@@ -36,6 +36,31 @@ impl core::fmt::Display for PinPrompt {
     }
 }
 
+/// What configuration says about PINs.
+#[derive(Clone, Default)]
+pub struct PinPolicy {
+    /// The digits a reader's PIN pad accepts; the profile's limits when `None`.
+    pub limits: Option<crate::transport::part10::PinLimits>,
+    /// The issuer's initial PIN: a holder who verifies with it is asked to
+    /// change it first (-35), and no new PIN may be it (-36).
+    pub initial: Option<Pin>,
+}
+
+impl core::fmt::Debug for PinPolicy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "PinPolicy {{ limits: {:?}, initial: {} }}",
+            self.limits,
+            if self.initial.is_some() {
+                "<set>"
+            } else {
+                "none"
+            }
+        )
+    }
+}
+
 /// A PIN: digits, wiped on drop, never printed.
 #[derive(Clone)]
 pub struct Pin(Zeroizing<String>);

@@ -671,61 +671,6 @@ fn read_basic_info_through_hsm_steps() {
     );
 }
 
-/// A reader with a PIN pad: VERIFY happens in the reader (PC/SC part 10),
-/// the host never sees the PIN, the pad callback is never asked.
-#[test]
-fn secure_pin_entry_on_the_reader() {
-    struct PadReader(SimTransport<UserCard>, &'static str);
-    impl sscard::transport::Transport for PadReader {
-        fn transmit(&mut self, apdu: &[u8]) -> sscard::Result<Vec<u8>> {
-            self.0.transmit(apdu)
-        }
-        fn reset(&mut self) -> sscard::Result<Vec<u8>> {
-            self.0.reset()
-        }
-        fn atr(&self) -> Vec<u8> {
-            self.0.atr()
-        }
-        fn name(&self) -> String {
-            "pin pad reader".into()
-        }
-        fn secure_verify(
-            &mut self,
-            reference: u8,
-            _: u8,
-            _: u8,
-        ) -> Option<sscard::Result<Vec<u8>>> {
-            // What the reader does with PIN_VERIFY_STRUCTURE: BCD into an FF-filled 8-byte block.
-            let mut block = sscard_apdu::field::Format::Cn.encode(self.1, 8).unwrap();
-            let mut apdu = vec![0x00, 0x20, 0x00, reference, 0x08];
-            apdu.append(&mut block);
-            Some(self.0.transmit(&apdu))
-        }
-    }
-    let (p, img) = card_image(Generation::V3, "zhang-san.toml");
-    let (pad, asked) = pad(&[]);
-    let card = PadReader(
-        SimTransport::new(Simulator::new(UserCard::new(p.clone()), img.clone()), "sim"),
-        "123456",
-    );
-    let mut t = Terminal::new(card, software(), pad, profiles());
-    t.verify_pin().unwrap();
-    assert!(asked.borrow().is_empty());
-    let card = PadReader(
-        SimTransport::new(Simulator::new(UserCard::new(p), img), "sim"),
-        "654321",
-    );
-    let mut t = Terminal::new(card, software(), pad_fixed(), profiles());
-    assert!(matches!(
-        t.verify_pin().unwrap_err(),
-        Error::WrongPin { tries: 2 }
-    ));
-}
-
-fn pad_fixed() -> Pad {
-    pad(&[]).0
-}
-
 #[test]
 fn ecash_log_after_purchases() {
     use sscard::ops::payment::load_ca_keys;

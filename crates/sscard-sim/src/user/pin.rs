@@ -12,6 +12,20 @@ pub fn bcd_to_pin(bytes: &[u8]) -> Option<String> {
     Format::Cn.decode(bytes).ok().filter(|d| !d.is_empty())
 }
 
+/// A PIN as the card keeps its reference: packed BCD at the PIN's own
+/// length, an odd digit count padded with one `F` (02 §2.1).
+pub fn pin_block(digits: &str) -> Vec<u8> {
+    Format::Cn
+        .encode(digits, digits.len().div_ceil(2))
+        .unwrap_or_default()
+}
+
+/// Digits from a block in exactly the reference form, else `None` (a
+/// block with extra `FF` bytes is not a PIN the card would store).
+fn canonical_pin(bytes: &[u8]) -> Option<String> {
+    bcd_to_pin(bytes).filter(|d| pin_block(d) == bytes)
+}
+
 impl UserCard {
     /// The PIN with VERIFY reference `reference` whose scope holds the current DF.
     fn pin_for(&self, reference: u8) -> Option<sscard_profile::Pin> {
@@ -38,9 +52,11 @@ impl UserCard {
         if state.tries_left == 0 {
             return StatusWord::AuthMethodBlocked;
         }
-        // Digits are compared, so a PIN pad's F-filled fixed block matches too.
-        let typed = bcd_to_pin(candidate).unwrap_or_default();
-        if bool::from(state.value.as_bytes().ct_eq(typed.as_bytes())) {
+        // The whole data field against the reference block: another length
+        // or padding (an FF-filled 8-byte block for a 6-digit PIN) is a
+        // wrong PIN and costs a try, as on a real COS.
+        let reference = pin_block(&state.value);
+        if bool::from(reference.as_slice().ct_eq(candidate)) {
             if state.tries_left != pin.tries {
                 if let Some(s) = tx.edit().pins.get_mut(&pin.name) {
                     s.tries_left = pin.tries;
@@ -75,8 +91,7 @@ impl UserCard {
                 None => sw(StatusWord::ReferenceNotFound),
             };
         }
-        let digits = bcd_to_pin(cmd.data()).unwrap_or_default();
-        if !(usize::from(pin.min_length)..=usize::from(pin.max_length)).contains(&digits.len()) {
+        if cmd.data().len() > usize::from(pin.max_length).div_ceil(2) {
             return sw(StatusWord::WrongLength);
         }
         sw(self.check_pin(tx, &pin, cmd.data()))
@@ -94,7 +109,7 @@ impl UserCard {
             return sw(StatusWord::WrongData);
         };
         let (old, new) = (&data[..split], &data[split + 1..]);
-        let Some(new_digits) = bcd_to_pin(new) else {
+        let Some(new_digits) = canonical_pin(new) else {
             return sw(StatusWord::WrongData);
         };
         if !(usize::from(pin.min_length)..=usize::from(pin.max_length)).contains(&new_digits.len())
@@ -156,7 +171,7 @@ impl UserCard {
         let digits = plain
             .get(1..1 + bcd_len)
             .filter(|_| scheme.pad80(&plain[..1 + bcd_len]) == plain)
-            .and_then(bcd_to_pin)
+            .and_then(canonical_pin)
             .filter(|d| d.len() == n);
         match digits {
             Some(d)

@@ -131,6 +131,8 @@ pub struct Terminal<C: Transport, S: SecurityModule, P: PinPad> {
     /// The current DF (profile path) and EF, to send no repeated SELECT.
     pub(crate) df: Option<String>,
     pub(crate) ef: Option<u16>,
+    /// Digit limits and the initial PIN (configuration).
+    pub(crate) pin_policy: crate::pin::PinPolicy,
 }
 
 pub(crate) use crate::session::apdu as cmd;
@@ -151,7 +153,14 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             keys_ok: Vec::new(),
             df: None,
             ef: None,
+            pin_policy: crate::pin::PinPolicy::default(),
         }
+    }
+
+    /// Sets the PIN policy: the digit limits a PIN pad enforces (else the
+    /// profile's) and the issuer's initial PIN (-35, -36).
+    pub fn set_pin_policy(&mut self, policy: crate::pin::PinPolicy) {
+        self.pin_policy = policy;
     }
 
     /// What is known about the card (after any operation).
@@ -335,46 +344,6 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.card.select_fid(fid)?;
         self.ef = Some(fid);
         Ok(())
-    }
-
-    /// Verifies the PIN of `name` with a PIN from the pad.
-    fn verify_named_pin(&mut self, profile: &Profile, name: &str, prompt: PinPrompt) -> Result<()> {
-        let pin_def = profile
-            .pin(name)
-            .ok_or_else(|| Error::BadArgument(format!("no PIN {name}")))?;
-        // A reader with a PIN pad verifies itself: the PIN never reaches the host.
-        let secure = self.card.transport_mut().secure_verify(
-            pin_def.reference,
-            pin_def.min_length,
-            pin_def.max_length,
-        );
-        let sw = match secure {
-            Some(r) => sscard_apdu::Response::from_bytes(&r?)
-                .map_err(|e| Error::Malformed {
-                    command: "VERIFY",
-                    reason: e.to_string(),
-                })?
-                .sw(),
-            None => {
-                let pin = self.pad.read_pin(prompt)?;
-                if pin.len() < usize::from(pin_def.min_length)
-                    || pin.len() > usize::from(pin_def.max_length)
-                {
-                    return Err(Error::PinLength);
-                }
-                let c = cmd(0x00, 0x20, 0x00, pin_def.reference, &pin.to_bcd(), None)?;
-                self.card
-                    .send("VERIFY", &c, Sensitivity::SecretCommand)?
-                    .sw()
-            }
-        };
-        match Error::from_pin_status("VERIFY", sw) {
-            None => {
-                self.pins_ok.push(name.to_owned());
-                Ok(())
-            }
-            Some(e) => Err(e),
-        }
     }
 
     /// An 8-byte card challenge (GET CHALLENGE).

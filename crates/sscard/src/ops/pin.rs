@@ -7,8 +7,12 @@ use zeroize::Zeroizing;
 
 use crate::pin::{Pin, PinPad, PinPrompt};
 use crate::security::SecurityModule;
+use crate::transport::part10::{
+    self, PinLimits, FEATURE_MODIFY_PIN_DIRECT, FEATURE_VERIFY_PIN_DIRECT,
+};
 use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_profile::Profile;
 
 const HOLDER: &str = "holder";
 
@@ -25,28 +29,114 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.verify_named_pin(&profile, HOLDER, PinPrompt::Verify)
     }
 
-    /// Changes the cardholder PIN: old, new, new again from the pad.
+    /// Verifies the PIN `name` of `profile`: on the reader's PIN pad
+    /// (PC/SC part 10 `VERIFY_PIN_DIRECT`, the PIN never reaches the host)
+    /// when it has one, else with a PIN from the pad callback, sent at its
+    /// own length (02 §2.1). The holder PIN verified with the initial PIN
+    /// is [`Error::InitialPin`] (-35): the card accepted it, but no
+    /// transaction runs until the holder changes it.
+    pub(crate) fn verify_named_pin(
+        &mut self,
+        profile: &Profile,
+        name: &str,
+        prompt: PinPrompt,
+    ) -> Result<()> {
+        let pin_def = profile
+            .pin(name)
+            .ok_or_else(|| Error::BadArgument(format!("no PIN {name}")))?
+            .clone();
+        let limits = self.pin_limits(&pin_def);
+        let header = [0x00, 0x20, 0x00, pin_def.reference];
+        let structure = part10::verify_structure(header, limits);
+        let (sw, typed) = match part10::run(
+            self.card.transport_mut(),
+            FEATURE_VERIFY_PIN_DIRECT,
+            &structure,
+        ) {
+            Some(r) => (reader_status("VERIFY", &r?)?, None),
+            None => {
+                let pin = self.pad.read_pin(prompt)?;
+                check_length(&pin, limits)?;
+                let c = cmd(0x00, 0x20, 0x00, pin_def.reference, &pin.to_bcd(), None)?;
+                let sw = self
+                    .card
+                    .send("VERIFY", &c, Sensitivity::SecretCommand)?
+                    .sw();
+                (sw, Some(pin))
+            }
+        };
+        if let Some(e) = Error::from_pin_status("VERIFY", sw) {
+            return Err(e);
+        }
+        if name == HOLDER && typed.is_some() && typed == self.pin_policy.initial {
+            return Err(Error::InitialPin);
+        }
+        self.pins_ok.push(name.to_owned());
+        Ok(())
+    }
+
+    /// The digits a PIN may have: the configured limits, else the profile's.
+    fn pin_limits(&self, pin: &sscard_profile::Pin) -> PinLimits {
+        self.pin_policy.limits.unwrap_or(PinLimits {
+            min: pin.min_length,
+            max: pin.max_length,
+        })
+    }
+
+    /// A new PIN that is the initial PIN: [`Error::InitialPinReused`] (-36).
+    fn refuse_initial(&self, new: &Pin) -> Result<()> {
+        if self.pin_policy.initial.as_ref() == Some(new) {
+            return Err(Error::InitialPinReused);
+        }
+        Ok(())
+    }
+
+    /// Changes the cardholder PIN (`80 5E 01 00 <old> FF <new>`): on the
+    /// reader's PIN pad (`MODIFY_PIN_DIRECT`: old, new, new again) when it
+    /// has one, else old, new, new again from the pad callback.
     ///
     /// # Errors
     /// [`Error::PinMismatch`] when the new PINs differ (nothing is sent),
+    /// [`Error::InitialPinReused`] for the initial PIN as the new one,
     /// [`Error::WrongPin`] for a wrong old PIN.
     pub fn change_pin(&mut self) -> Result<()> {
         let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
         self.select_df(&profile, super::SSSE)?;
-        let old = self.pad.read_pin(PinPrompt::Old)?;
-        let new = self.pad.read_pin(PinPrompt::New)?;
-        let again = self.pad.read_pin(PinPrompt::Confirm)?;
-        if new != again {
-            return Err(Error::PinMismatch);
-        }
-        let data = [&old.to_bcd()[..], &[0xFF], &new.to_bcd()[..]].concat();
-        let c = cmd(0x80, 0x5E, 0x01, 0x00, &data, None)?;
-        let r = self
-            .card
-            .send("CHANGE PIN", &c, Sensitivity::SecretCommand)?;
-        match Error::from_pin_status("CHANGE PIN", r.sw()) {
-            None => Ok(()),
+        let pin_def = profile
+            .pin(HOLDER)
+            .ok_or_else(|| Error::BadArgument("no holder PIN".into()))?
+            .clone();
+        let limits = self.pin_limits(&pin_def);
+        let header = [0x80, 0x5E, 0x01, 0x00];
+        let structure = part10::modify_structure(header, &[0xFF], limits);
+        let sw = match part10::run(
+            self.card.transport_mut(),
+            FEATURE_MODIFY_PIN_DIRECT,
+            &structure,
+        ) {
+            Some(r) => reader_status("CHANGE PIN", &r?)?,
+            None => {
+                let old = self.pad.read_pin(PinPrompt::Old)?;
+                let new = self.pad.read_pin(PinPrompt::New)?;
+                let again = self.pad.read_pin(PinPrompt::Confirm)?;
+                if new != again {
+                    return Err(Error::PinMismatch);
+                }
+                check_length(&new, limits)?;
+                self.refuse_initial(&new)?;
+                let data = Zeroizing::new([&old.to_bcd()[..], &[0xFF], &new.to_bcd()[..]].concat());
+                let c = cmd(0x80, 0x5E, 0x01, 0x00, &data, None)?;
+                self.card
+                    .send("CHANGE PIN", &c, Sensitivity::SecretCommand)?
+                    .sw()
+            }
+        };
+        match Error::from_pin_status("CHANGE PIN", sw) {
+            None => {
+                self.pins_ok.retain(|p| p != HOLDER);
+                Ok(())
+            }
             Some(e) => Err(e),
         }
     }
@@ -72,6 +162,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         if new != again {
             return Err(Error::PinMismatch);
         }
+        self.refuse_initial(&new)?;
         Ok(new)
     }
 
@@ -82,6 +173,11 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// [`Error::PinMismatch`] (nothing sent), card errors.
     pub fn reload_request(&mut self) -> Result<SmRequest> {
         let new = self.new_pin_twice()?;
+        self.reload_request_for(new)
+    }
+
+    /// The RELOAD PIN request that sets `new`.
+    fn reload_request_for(&mut self, new: Pin) -> Result<SmRequest> {
         let (scheme, key_address, card_id, challenge) = self.puk_challenge()?;
         let block =
             Zeroizing::new(scheme.pad80(&[&[new.len() as u8][..], &new.to_bcd()[..]].concat()));
@@ -155,11 +251,27 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .map(|_| ())
     }
 
-    /// Sets a new PIN without the old one (RELOAD PIN under PUK).
+    /// Sets a new PIN without the old one (RELOAD PIN under PUK). The new
+    /// PIN must pass through the security module, so on a reader with a PIN
+    /// pad, where the holder's PIN never reaches the host, the card is
+    /// reloaded with the configured initial PIN and the holder then changes
+    /// it on the pad (`MODIFY_PIN_DIRECT`: the initial PIN, the new one twice).
     ///
     /// # Errors
-    /// Security-module and card errors.
+    /// Security-module and card errors; on a PIN pad reader without a
+    /// configured initial PIN, [`Error::NotSupported`].
     pub fn reload_pin(&mut self) -> Result<()> {
+        if part10::has(self.card.transport_mut(), FEATURE_MODIFY_PIN_DIRECT) {
+            let initial = self.pin_policy.initial.clone().ok_or_else(|| {
+                Error::NotSupported(
+                    "reloading a PIN on a PIN pad reader sets the initial PIN, which the holder then changes on the pad: configure the initial PIN".into(),
+                )
+            })?;
+            let req = self.reload_request_for(initial)?;
+            let data = Zeroizing::new(self.sm_finish(&req)?);
+            self.send_sm(&req, &data)?;
+            return self.change_pin();
+        }
         let req = self.reload_request()?;
         let data = Zeroizing::new(self.sm_finish(&req)?);
         self.send_sm(&req, &data)
@@ -246,4 +358,22 @@ impl SmRequest {
         }
         Ok(b[5..].to_vec())
     }
+}
+
+/// The card's status word in a PIN pad reader's answer.
+fn reader_status(command: &'static str, answer: &[u8]) -> Result<sscard_apdu::StatusWord> {
+    sscard_apdu::Response::from_bytes(answer)
+        .map(|r| r.sw())
+        .map_err(|e| Error::Malformed {
+            command,
+            reason: e.to_string(),
+        })
+}
+
+/// A PIN outside the digit limits: [`Error::PinLength`] (-33), nothing sent.
+fn check_length(pin: &Pin, limits: PinLimits) -> Result<()> {
+    if pin.len() < usize::from(limits.min) || pin.len() > usize::from(limits.max) {
+        return Err(Error::PinLength);
+    }
+    Ok(())
 }

@@ -1,7 +1,9 @@
 //! Transports: how APDUs reach a card. Nothing above this layer knows which
 //! one is in use.
 
+pub mod part10;
 pub mod pcsc;
+pub mod pinpad;
 pub mod sim;
 pub mod trace;
 
@@ -27,11 +29,19 @@ pub trait Transport {
     /// A name for messages (the reader name).
     fn name(&self) -> String;
 
-    /// VERIFY with the PIN typed on the reader's own PIN pad (PC/SC part
-    /// 10 secure PIN entry): the PIN never reaches the host. `None` when the
-    /// reader has no PIN pad; otherwise the card's response.
-    fn secure_verify(&mut self, _reference: u8, _min: u8, _max: u8) -> Option<Result<Vec<u8>>> {
-        None
+    /// The reader's PC/SC part 10 features (tag, control code); none for a
+    /// reader without a PIN pad.
+    fn features(&mut self) -> Vec<(u8, u32)> {
+        Vec::new()
+    }
+
+    /// `SCardControl(code, input)`: the reader's answer (for a secure PIN
+    /// entry, the card's response APDU).
+    ///
+    /// # Errors
+    /// [`crate::Error::NotSupported`] when the reader has no such function.
+    fn control(&mut self, code: u32, _input: &[u8]) -> Result<Vec<u8>> {
+        Err(part10::unsupported(code))
     }
 }
 
@@ -48,7 +58,10 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     fn name(&self) -> String {
         (**self).name()
     }
-    fn secure_verify(&mut self, reference: u8, min: u8, max: u8) -> Option<Result<Vec<u8>>> {
-        (**self).secure_verify(reference, min, max)
+    fn features(&mut self) -> Vec<(u8, u32)> {
+        (**self).features()
+    }
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>> {
+        (**self).control(code, input)
     }
 }

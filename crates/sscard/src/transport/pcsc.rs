@@ -3,7 +3,7 @@
 use std::ffi::CString;
 
 use crate::error::{Error, Result};
-use crate::transport::Transport;
+use crate::transport::{part10, Transport};
 
 /// `iType` of the reader interface (spec 05 §5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,48 +159,6 @@ pub fn wait_card(reader: &str, present: bool, timeout: std::time::Duration) -> R
     }
 }
 
-/// PC/SC part 10: `CM_IOCTL_GET_FEATURE_REQUEST`.
-const GET_FEATURE_REQUEST: u32 = 3400;
-/// PC/SC part 10 feature tag of `FEATURE_VERIFY_PIN_DIRECT`.
-pub const FEATURE_VERIFY_PIN_DIRECT: u8 = 0x06;
-
-/// Parses the answer to `CM_IOCTL_GET_FEATURE_REQUEST`: tag, length 4,
-/// control code (big-endian) per feature.
-pub fn parse_features(answer: &[u8]) -> Vec<(u8, u32)> {
-    answer
-        .chunks(6)
-        .filter_map(|c| match c {
-            [tag, 4, a, b, x, y] => Some((*tag, u32::from_be_bytes([*a, *b, *x, *y]))),
-            _ => None,
-        })
-        .collect()
-}
-
-/// A `PIN_VERIFY_STRUCTURE` (PC/SC part 10 §2.5.2) for VERIFY with PIN
-/// reference `reference`: the PIN as packed BCD in an 8-byte block filled
-/// with `FF`, `min` to `max` digits, confirmed with the OK key.
-pub fn pin_verify_structure(reference: u8, min: u8, max: u8) -> Vec<u8> {
-    let apdu = [
-        0x00, 0x20, 0x00, reference, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    ];
-    let mut s = vec![
-        0x1E, // bTimerOut: 30 s
-        0x1E, // bTimerOut2
-        0x81, // bmFormatString: byte units, offset 0, left justified, BCD
-        0x08, // bmPINBlockString: no length field, 8-byte block
-        0x00, // bmPINLengthFormat
-        max,  // wPINMaxExtraDigit (little endian: max, then min)
-        min, 0x02, // bEntryValidationCondition: OK key
-        0x01, // bNumberMessage
-        0x09, 0x04, // wLangId 0x0409
-        0x00, // bMsgIndex
-        0x00, 0x00, 0x00, // bTeoPrologue
-    ];
-    s.extend_from_slice(&(apdu.len() as u32).to_le_bytes());
-    s.extend_from_slice(&apdu);
-    s
-}
-
 /// A card in a PC/SC reader, held exclusively while this value lives.
 pub struct PcscTransport {
     card: pcsc::Card,
@@ -258,18 +216,6 @@ impl PcscTransport {
     pub fn card(&self) -> &pcsc::Card {
         &self.card
     }
-
-    /// The reader's PC/SC part 10 features (tag, control code).
-    pub fn features(&self) -> Vec<(u8, u32)> {
-        let mut buf = [0u8; 256];
-        match self
-            .card
-            .control(pcsc::ctl_code(GET_FEATURE_REQUEST.into()), &[], &mut buf)
-        {
-            Ok(answer) => parse_features(answer),
-            Err(_) => Vec::new(),
-        }
-    }
 }
 
 impl Transport for PcscTransport {
@@ -308,45 +254,30 @@ impl Transport for PcscTransport {
         self.reader.clone()
     }
 
-    fn secure_verify(&mut self, reference: u8, min: u8, max: u8) -> Option<Result<Vec<u8>>> {
-        let code = self
-            .features()
-            .into_iter()
-            .find(|(tag, _)| *tag == FEATURE_VERIFY_PIN_DIRECT)?
-            .1;
-        let mut buf = [0u8; 64];
-        let structure = pin_verify_structure(reference, min, max);
-        Some(
-            self.card
-                .control(code.into(), &structure, &mut buf)
-                .map(<[u8]>::to_vec)
-                .map_err(|e| map(e, &self.reader)),
-        )
+    fn features(&mut self) -> Vec<(u8, u32)> {
+        let mut buf = [0u8; 256];
+        match self.card.control(
+            pcsc::ctl_code(part10::GET_FEATURE_REQUEST.into()),
+            &[],
+            &mut buf,
+        ) {
+            Ok(answer) => part10::parse_features(answer),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>> {
+        let mut buf = [0u8; 258];
+        self.card
+            .control(code.into(), input, &mut buf)
+            .map(<[u8]>::to_vec)
+            .map_err(|e| map(e, &self.reader))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn feature_list_and_verify_structure() {
-        // A reader announcing VERIFY_PIN_DIRECT (06) and MODIFY_PIN_DIRECT (07).
-        let answer = [
-            0x06, 0x04, 0x42, 0x33, 0x00, 0x06, 0x07, 0x04, 0x42, 0x33, 0x00, 0x07,
-        ];
-        assert_eq!(
-            parse_features(&answer),
-            vec![(0x06, 0x4233_0006), (0x07, 0x4233_0007)]
-        );
-        assert!(parse_features(&[0x06, 0x02, 0x00]).is_empty());
-        let s = pin_verify_structure(0x00, 4, 16);
-        assert_eq!(s.len(), 19 + 13);
-        assert_eq!(&s[5..7], &[16, 4]);
-        assert_eq!(&s[15..19], &[13, 0, 0, 0]);
-        assert_eq!(&s[19..24], &[0x00, 0x20, 0x00, 0x00, 0x08]);
-        assert!(s[24..].iter().all(|b| *b == 0xFF));
-    }
 
     #[test]
     fn itype_rule() {

@@ -137,6 +137,29 @@ pub struct Terminal<C: Transport, S: SecurityModule, P: PinPad> {
 
 pub(crate) use crate::session::apdu as cmd;
 
+/// What a PSAM's `6A88` for `key` means to the caller, who then turns to
+/// the HSM steps: RKSSSE missing is -2203; a key above the ministry level
+/// (province, city: a card from another region) is -24; others stay -27272.
+pub(crate) fn missing_key(key: &sscard_profile::Key, e: Error) -> Error {
+    match e {
+        Error::Psam {
+            sw: StatusWord::ReferenceNotFound,
+            ..
+        } if key.name == "RKSSSE" => Error::PsamNoRkssse,
+        Error::Psam {
+            sw: StatusWord::ReferenceNotFound,
+            ..
+        } if matches!(
+            key.level,
+            sscard_profile::KeyLevel::Province | sscard_profile::KeyLevel::City
+        ) =>
+        {
+            Error::PsamKeyLevel
+        }
+        e => e,
+    }
+}
+
 /// The SSSE DF name (spec 01 §1.1), as every profile has it.
 pub const SSSE: &str = "SSSE";
 
@@ -375,14 +398,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let auth = self
             .sm
             .auth_data(facts.scheme, k.card_address(), &facts.card_id, &r1, &r2)
-            .map_err(|e| match e {
-                // The PSAM lacks the key that reads EF06: tell the caller to use the HSM steps.
-                Error::Psam {
-                    sw: StatusWord::ReferenceNotFound,
-                    ..
-                } if key == "RKSSSE" => Error::PsamNoRkssse,
-                e => e,
-            })?;
+            .map_err(|e| missing_key(k, e))?;
         let data = [auth, r2].concat();
         self.send_external_auth(key, id, df, &data)
     }

@@ -212,6 +212,17 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// The security module's part of `req`: the encrypted block (RELOAD)
     /// and the MAC over header and block.
     fn sm_finish(&mut self, req: &SmRequest) -> Result<Vec<u8>> {
+        let key = self
+            .facts()
+            .and_then(|f| f.profile.key_by_address(req.key_address))
+            .map(|(k, _)| k.clone());
+        self.sm_compute(req).map_err(|e| match &key {
+            Some(k) => super::missing_key(k, e),
+            None => e,
+        })
+    }
+
+    fn sm_compute(&mut self, req: &SmRequest) -> Result<Vec<u8>> {
         let cipher = if req.block.is_empty() {
             Vec::new()
         } else {

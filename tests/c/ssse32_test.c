@@ -418,7 +418,8 @@ static void error_paths(void) {
     if (!(nokey && norksse && nodf && nodf_profiles)) return;
     /* The readers come from ssse32.toml next to the library; a variable overrides it. */
     setenv("SSSE32_PSAM_READER", nokey, 1);
-    expect_rc(iWriteCard(1, CARD_INFO, "DF01EF0A|37|$", "DF01EF0A|CHN|$", out), -27272, "PSAM without UK1DF01", out);
+    /* UK1DF01 is a province-level key: a PSAM without it is of another region, -24. */
+    expect_rc(iWriteCard(1, CARD_INFO, "DF01EF0A|37|$", "DF01EF0A|CHN|$", out), -24, "PSAM without UK1DF01", out);
     setenv("SSSE32_PSAM_READER", norksse, 1);
     expect_rc(iReadCardBas(1, out), -2203, "PSAM without RKSSSE", out);
     setenv("SSSE32_PSAM_READER", nodf, 1);

@@ -522,6 +522,20 @@ impl Psam {
     }
 }
 
+/// How a simulated card of this model behaves where the cards in the
+/// field differ (spec README "Strictness"): the host must read every
+/// variant the same. The `[variant]` table; every field has a default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Variant {
+    /// Records of record files stored in reverse order of the profile's
+    /// record numbers (EF05, EF06 permuted as some vendors do).
+    pub records_reversed: bool,
+    /// The byte that fills `an` fields: `00` (default), `20` or `FF`.
+    pub text_padding: u8,
+    /// A T=0 card: data behind `61xx` and GET RESPONSE, `6Cxx` for a wrong Le.
+    pub t0: bool,
+}
+
 /// A whole, checked profile.
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -541,6 +555,8 @@ pub struct Profile {
     pub payment: Option<Payment>,
     /// PSAM facts, for a PSAM profile.
     pub psam: Option<Psam>,
+    /// The simulated card's behaviour where field cards differ.
+    pub variant: Variant,
     /// The TOML text it was loaded from (kept so that a card image can
     /// carry the profile it was made from).
     pub source: std::sync::Arc<str>,

@@ -21,6 +21,15 @@ pub(crate) struct Profile {
     pub ef: Vec<Ef>,
     pub payment: Option<Payment>,
     pub psam: Option<Psam>,
+    pub variant: Option<Variant>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Variant {
+    pub record_order: Option<S<String>>,
+    pub text_padding: Option<S<String>>,
+    pub transport: Option<S<String>>,
 }
 
 #[derive(Deserialize)]

@@ -148,16 +148,41 @@ pub fn personalise(profile: &Profile, holder: &Holder, masters: &MasterKeys) -> 
     for ef in &profile.efs {
         for element in &ef.elements {
             let text = element_value(profile, holder, element);
-            let rec = element_record(element, &text)?;
+            let mut rec = element_record(element, &text)?;
+            if element.format == ElementFormat::Field(Format::An) {
+                repad(&mut rec, profile.variant.text_padding);
+            }
             let records = image.records.entry(ef.path.clone()).or_default();
             for n in 0..element.occurrences {
                 records.insert(element.record + n, Hex(rec.clone()));
             }
         }
     }
+    if profile.variant.records_reversed {
+        // Files whose tags each take one record (EF05, EF06, …): the order
+        // varies between vendors; repeated tags keep theirs.
+        let single = |path: &str| {
+            profile
+                .ef(path)
+                .is_some_and(|ef| ef.elements.iter().all(|e| e.occurrences == 1))
+        };
+        for (_, recs) in image.records.iter_mut().filter(|(p, _)| single(p)) {
+            let numbers: Vec<u8> = recs.keys().copied().collect();
+            let values: Vec<Hex> = recs.values().cloned().collect();
+            *recs = numbers.into_iter().zip(values.into_iter().rev()).collect();
+        }
+    }
     load_keys_pins_purses(&mut image, profile, masters, holder.record().pin.as_deref())?;
     image.lifecycle = Lifecycle::Issued;
     Ok(image)
+}
+
+/// Fills the `00` padding at the end of an `an` record with `pad` (`20`
+/// or `FF` on some cards in the field; the value is the record's tail).
+fn repad(rec: &mut [u8], pad: u8) {
+    for b in rec.iter_mut().rev().take_while(|b| **b == 0) {
+        *b = pad;
+    }
 }
 
 /// What the card issuer brings to personalise the financial application.

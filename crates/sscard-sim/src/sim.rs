@@ -20,6 +20,10 @@ pub trait Applet {
     fn reset(&mut self);
     /// Executes one complete command.
     fn process(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response;
+    /// Whether the card speaks T=0 (`61xx`, `6Cxx`): its model's variant.
+    fn t0(&self) -> bool {
+        false
+    }
 }
 
 /// The persistent state as one command sees it: read the committed image,
@@ -91,11 +95,11 @@ impl<A: Applet> Simulator<A> {
     /// A powered-off card.
     pub fn new(applet: A, image: CardImage) -> Self {
         Self {
+            t0: applet.t0(),
             applet,
             image,
             store: None,
             powered: false,
-            t0: false,
             pending: Vec::new(),
             tear: None,
             count: 0,

@@ -88,6 +88,7 @@ fn psam() -> PsamModule<SimTransport<Psam>> {
 
 /// Runs every operation on `card` with security module `sm`.
 fn every_operation<S: SecurityModule>(label: &str, card: &Arc<Profile>, scheme: Scheme, sm: S) {
+    let writable = !card.variant.records_reversed;
     let pins = Rc::new(RefCell::new(Vec::new()));
     let sim = SimTransport::new(
         Simulator::new(UserCard::new(card.clone()), image(card)),
@@ -145,10 +146,14 @@ fn every_operation<S: SecurityModule>(label: &str, card: &Arc<Profile>, scheme: 
         "SSSEEF06|01|$",
         "{label}"
     );
-    t.write_file_addr(&addr, "SSSEEF06|02|$").unwrap();
+    let wrote = t.write_file_addr(&addr, "SSSEEF06|02|$");
+    let now = if writable { "02" } else { "01" };
+    // A card whose records are in another order refuses a write by the
+    // model's record number (it would replace another element): unchanged.
+    assert_eq!(wrote.is_ok(), writable, "{label}: {wrote:?}");
     assert_eq!(
         t.read_file_addr(&addr, 2).unwrap(),
-        "SSSEEF06|02|$",
+        format!("SSSEEF06|{now}|$"),
         "{label}"
     );
     assert!(pins.borrow().is_empty(), "{label}: PINs left over");
@@ -167,6 +172,59 @@ fn every_operation_on_every_generation_through_a_psam() {
     for (label, card, scheme) in cards() {
         every_operation(label, &card, scheme, psam());
     }
+}
+
+/// The card variants of the field (spec README "Strictness") as profile
+/// options: records in another order, `20` or `FF` padding of text
+/// fields, T=0. The host reads and does the same on each.
+#[test]
+fn every_operation_on_every_variant() {
+    let variants = [
+        ("records reversed", "record_order = \"reversed\""),
+        ("padding 20", "text_padding = \"20\""),
+        ("padding FF", "text_padding = \"FF\""),
+        ("T=0", "transport = \"T=0\""),
+    ];
+    for (base, file, scheme) in [
+        ("3.0 SM4", "ssc-3.0.toml", Scheme::Sm4),
+        ("2.0 3DES", "ssc-2.0.toml", Scheme::TripleDes),
+        ("1.0 3DES", "ssc-1.0.toml", Scheme::TripleDes),
+    ] {
+        for (name, line) in variants {
+            let text = format!("{}\n[variant]\n{line}\n", profile_text(file));
+            let p = Arc::new(sscard_profile::load_str(file, &text).unwrap());
+            let label = format!("{base}, {name}");
+            every_operation(&label, &p, scheme, psam());
+        }
+    }
+}
+
+/// The variants are what they say: the simulated cards answer differently.
+#[test]
+fn the_variants_differ_on_the_wire() {
+    use sscard::transport::Transport;
+    let with = |line: &str| {
+        let text = format!("{}\n[variant]\n{line}\n", profile_text("ssc-3.0.toml"));
+        let p = Arc::new(sscard_profile::load_str("ssc-3.0.toml", &text).unwrap());
+        let img = image(&p);
+        let mut t = SimTransport::new(Simulator::new(UserCard::new(p.clone()), img.clone()), "sim");
+        t.reset().unwrap();
+        (img, t)
+    };
+    let plain = image(&cards()[0].1);
+    let (img, _) = with("record_order = \"reversed\"");
+    assert_ne!(img.records["SSSE/EF06"], plain.records["SSSE/EF06"]);
+    let (img, _) = with("text_padding = \"FF\"");
+    let name = img.records["SSSE/EF06"]
+        .values()
+        .find(|r| r.0[0] == 0x09)
+        .unwrap();
+    assert_eq!(*name.0.last().unwrap(), 0xFF, "the name field is FF-filled");
+    let (_, mut t) = with("transport = \"T=0\"");
+    let r = t
+        .transmit(&hex::decode("00A404000F7378312E73682EC9E7BBE1B1A3D5CF").unwrap())
+        .unwrap();
+    assert_eq!(r[0], 0x61, "a T=0 card answers 61xx to SELECT with an FCI");
 }
 
 /// A PSAM without a DES key environment cannot serve a 3DES card: -2202,

@@ -136,8 +136,39 @@ impl Checker<'_> {
             efs,
             payment,
             psam,
+            variant: self.variant(raw.variant.as_ref())?,
             source: std::sync::Arc::from(""),
             digest: String::new(),
+        })
+    }
+
+    fn variant(&self, v: Option<&raw::Variant>) -> Result<Variant> {
+        let Some(v) = v else {
+            return Ok(Variant::default());
+        };
+        let pick =
+            |s: &Option<S<String>>, what: &str, allowed: &[&str]| -> Result<Option<String>> {
+                match s {
+                    Some(x) if !allowed.contains(&x.get_ref().as_str()) => Err(self.bad(
+                        x,
+                        "variant",
+                        format!("{what} {:?} (one of {})", x.get_ref(), allowed.join(", ")),
+                    )),
+                    Some(x) => Ok(Some(x.get_ref().clone())),
+                    None => Ok(None),
+                }
+            };
+        let order = pick(&v.record_order, "record_order", &["profile", "reversed"])?;
+        let padding = pick(&v.text_padding, "text_padding", &["00", "20", "FF"])?;
+        let transport = pick(&v.transport, "transport", &["T=1", "T=0"])?;
+        Ok(Variant {
+            records_reversed: order.as_deref() == Some("reversed"),
+            text_padding: match padding.as_deref() {
+                Some("20") => 0x20,
+                Some("FF") => 0xFF,
+                _ => 0x00,
+            },
+            t0: transport.as_deref() == Some("T=0"),
         })
     }
 

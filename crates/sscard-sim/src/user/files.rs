@@ -101,7 +101,16 @@ impl UserCard {
         let Ok(rec) = Record::parse(&data) else {
             return sw(StatusWord::WrongData);
         };
-        if rec.tag != element.tag {
+        // The record written must be the one the card holds there: on a
+        // card whose records are in another order, a write by the model's
+        // record number would replace another element (6A80, nothing changed).
+        let stored_tag = tx
+            .image()
+            .records
+            .get(&ef.path)
+            .and_then(|r| r.get(&cmd.p1))
+            .and_then(|h| h.0.first().copied());
+        if rec.tag != element.tag || stored_tag.is_some_and(|t| t != rec.tag) {
             return sw(StatusWord::WrongData);
         }
         if rec.value.len() > element.length {

@@ -157,6 +157,10 @@ fn counterfeit(tx: &mut Tx<'_>, cmd: &Command) -> Response {
 }
 
 impl Applet for UserCard {
+    fn t0(&self) -> bool {
+        self.profile.variant.t0
+    }
+
     fn atr(&self) -> Vec<u8> {
         self.profile.card.atr()
     }

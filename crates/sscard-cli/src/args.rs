@@ -67,7 +67,7 @@ pub enum Command {
     Script(ScriptArgs),
     /// PIN operations.
     Pin(PinArgs),
-    /// Check the card is genuine: SM4 internal authentication on a terminal
+    /// Check the card is genuine: internal authentication (SM4 or 3DES) on a terminal
     /// random, and with --ca the SM2 card authentication of the PKI application.
     Genuine(GenuineArgs),
     /// Medical account balance.

@@ -310,11 +310,12 @@ pub fn genuine(cli: &Cli, a: &GenuineArgs) -> CliResult<()> {
         }
     };
     let words = |ok: bool| if ok { "passed" } else { "failed" };
+    let scheme = t.facts().map(|f| f.scheme.to_string()).unwrap_or_default();
     emit(
         cli,
-        json!({"genuine": internal && sm2 != Some(false), "internal_auth": internal, "sm2_auth": sm2}),
+        json!({"genuine": internal && sm2 != Some(false), "internal_auth": internal, "algorithm": scheme, "sm2_auth": sm2}),
         &format!(
-            "genuine: SM4 internal authentication {}{}",
+            "genuine: {scheme} internal authentication {}{}",
             words(internal),
             match sm2 {
                 Some(ok) => format!(", SM2 card authentication {}", words(ok)),

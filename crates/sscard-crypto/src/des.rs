@@ -100,13 +100,7 @@ pub fn cbc_encrypt(key: &SymKey, iv: &[u8; 8], data: &[u8]) -> Result<Vec<u8>> {
 
 /// `data ‖ 80 ‖ 00…` to a multiple of 8 bytes (the `80` is always added).
 pub fn pad80(data: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(data.len() + BLOCK);
-    v.extend_from_slice(data);
-    v.push(0x80);
-    while !v.len().is_multiple_of(BLOCK) {
-        v.push(0);
-    }
-    v
+    crate::mac::pad80_to(data, BLOCK)
 }
 
 /// ISO/IEC 9797-1 MAC algorithm 3 over `pad80(data)` from `iv`: the whole

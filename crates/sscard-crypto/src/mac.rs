@@ -6,10 +6,16 @@ use crate::secret::SymKey;
 
 /// `data ‖ 80 ‖ 00…` to a multiple of 16 bytes (the `80` is always added).
 pub fn pad80(data: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(data.len() + BLOCK);
+    pad80_to(data, BLOCK)
+}
+
+/// `data ‖ 80 ‖ 00…` to a multiple of `block` bytes (ISO/IEC 9797-1
+/// padding method 2: the `80` is always added).
+pub fn pad80_to(data: &[u8], block: usize) -> Vec<u8> {
+    let mut v = Vec::with_capacity(data.len() + block);
     v.extend_from_slice(data);
     v.push(0x80);
-    while !v.len().is_multiple_of(BLOCK) {
+    while !v.len().is_multiple_of(block) {
         v.push(0);
     }
     v

@@ -6,21 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(clippy::undocumented_unsafe_blocks)] // buffers are the documented sizes
 
-use std::ffi::CString;
-use std::os::raw::{c_char, c_long};
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn call(size: usize, f: impl FnOnce(*mut c_char) -> c_long) -> (c_long, String) {
-    let mut out = vec![0u8; size];
-    let code = f(out.as_mut_ptr().cast::<c_char>());
-    let end = out.iter().position(|b| *b == 0).unwrap_or(out.len());
-    (code, String::from_utf8_lossy(&out[..end]).into_owned())
-}
+use common::{call, card_info, profile_text, save_card, save_psam};
 
 fn keys(k: &str) {
     std::env::set_var("SSSE32_TEST_PINS", k);
@@ -29,31 +17,16 @@ fn keys(k: &str) {
 #[test]
 fn the_pin_family_on_a_pin_pad_reader() {
     let tmp = tempfile::tempdir().unwrap();
-    let masters =
-        sscard_profile::keys::MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml"))
-            .unwrap();
-    let h =
-        sscard_profile::holder::Holder::load_file(root().join("fixtures/holders/zhang-san.toml"))
-            .unwrap();
-    let p = Arc::new(sscard_profile::load_file(root().join("card-profiles/ssc-2.0.toml")).unwrap());
     let card = tmp.path().join("card.json");
-    sscard_sim::perso::personalise(&p, &h, &masters)
-        .unwrap()
-        .save(&card)
-        .unwrap();
-    let pp = sscard_profile::load_file(root().join("card-profiles/psam.toml")).unwrap();
+    save_card(&profile_text("ssc-2.0.toml"), "ssc-2.0.toml", &card);
     let psam = tmp.path().join("psam.json");
-    sscard_sim::psam::psam_image(&pp, &masters)
-        .unwrap()
-        .save(&psam)
-        .unwrap();
+    save_psam(&psam, false);
     std::env::remove_var("SSSE32_CONFIG");
     std::env::set_var("SSSE32_READER", format!("sim:{}", card.display()));
     std::env::set_var("SSSE32_PSAM_READER", format!("sim:{}", psam.display()));
     std::env::set_var("SSSE32_PIN_SOURCE", "emulated-pinpad");
     let (_, bas) = call(1024, |o| unsafe { ssse32::iReadCardBas(1, o) });
-    let f: Vec<&str> = bas.split('|').collect();
-    let info = CString::new(format!("{}|{}|", f[3], f[2])).unwrap();
+    let info = card_info(&bas);
     let info = || info.as_ptr().cast_mut();
     let verify = || call(512, |o| unsafe { ssse32::iVerifyPIN(1, o) }).0;
 

@@ -325,8 +325,8 @@ static void debits(void) {
     if (n == 8) {
         expect_str(f[0], "03", "debit algorithm");
         expect_str(f[1], "017F", "debit key address");
-        expect_str(f[2], "00000A14000007D0", "debit amounts");
-        expect_str(f[3], "09", "debit transaction type");
+        expect_str(f[2], "00000A14", "debit amount (the one the card sees)");
+        expect_str(f[3], "06", "debit transaction type (EP purchase)");
         expect_str(f[4], "410100813475", "debit terminal no.");
         expect_hex(f[5], 8, "debit terminal txn no.");
         expect_str(f[6], "20261123101530", "debit date-time");
@@ -348,8 +348,8 @@ static void debits(void) {
         expect_str(f[1], "017F", "step 1 key address");
         expect_hex(f[2], 8, "step 1 pseudo-random");
         expect_str(f[3], "0001", "step 1 debit counter");
-        expect_str(f[4], "0000006400000032", "step 1 amounts");
-        expect_str(f[5], "09", "step 1 transaction type");
+        expect_str(f[4], "00000064", "step 1 amount");
+        expect_str(f[5], "06", "step 1 transaction type");
         expect_str(f[6], "000000000000", "step 1 terminal no. (no PSAM)");
         expect_str(f[7], "20261123101531", "step 1 date-time");
     }
@@ -364,8 +364,8 @@ static void debits(void) {
         expect_hex(f[0], 8, "step 2 MAC2");
         expect_str(f[1], "03", "step 2 algorithm");
         expect_str(f[2], "017F", "step 2 key address");
-        expect_str(f[3], "0000006400000032", "step 2 amounts");
-        expect_str(f[4], "09", "step 2 transaction type");
+        expect_str(f[3], "00000064", "step 2 amount");
+        expect_str(f[4], "06", "step 2 transaction type");
         expect_str(f[5], "000000000000", "step 2 terminal no.");
         expect_hex(f[6], 8, "step 2 terminal txn no.");
         expect_str(f[7], "20261123101531", "step 2 date-time");
@@ -388,6 +388,9 @@ static void debits(void) {
     check(carets == 10, "iReadDebitRecord: five fields each", line);
     check(strstr(line, "^000000000000^20261123101531^1.00^0.50^|") != NULL, "newest record first (HSM debit)", line);
     check(strstr(line, "^410100813475^20261123101530^25.80^20.00^|") != NULL, "the PSAM debit", line);
+    /* The card's detail record has no terminal transaction number or split:
+       both come from the terminal journal (journal in ssse32.toml). */
+    check(strlen(line) > 8 && line[8] == '^', "the journal's transaction number first", line);
 
     char num[20], err[200];
     rc = iReadICCardNum(num, err);

@@ -48,6 +48,37 @@ pub struct CardArgs {
     /// data masked; `docs/trace-format.md`), written when the command ends.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// The terminal journal of medical debits (SQLite); default
+    /// `journal.sqlite` in the state folder (`SSCARD_STATE_DIR`).
+    #[arg(long, value_name = "FILE", env = "SSCARD_JOURNAL")]
+    pub terminal_journal: Option<PathBuf>,
+}
+
+/// `journal list` / `journal export`.
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// The journal file; default `journal.sqlite` in the state folder.
+    #[arg(long, value_name = "FILE", env = "SSCARD_JOURNAL")]
+    pub journal: Option<PathBuf>,
+}
+
+/// `journal`.
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Every record, oldest first: card, counter, amounts, state, TAC.
+    List(JournalArgs),
+    /// The records for settlement, with the account+pooled split.
+    Export {
+        /// The journal.
+        #[command(flatten)]
+        journal: JournalArgs,
+        /// csv or json.
+        #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
+        format: String,
+    },
+    /// Settle the pending records of the card in hand: GET TRANSACTION
+    /// PROVE completes each with the card's TAC, or voids it.
+    Recover(CardArgs),
 }
 
 /// Commands.
@@ -78,6 +109,9 @@ pub enum Command {
     Pay(PayArgs),
     /// The medical debit log and the electronic cash log.
     Log(CardArgs),
+    /// The terminal journal of medical debits: list, export, recover.
+    #[command(subcommand)]
+    Journal(JournalCommand),
     /// Batch data preparation: validate a CSV of cardholders, write each
     /// card's holder file and personalisation script.
     Prep(PrepArgs),

@@ -668,12 +668,12 @@ fn p13_log_records_and_trace_hex() {
     let trace = root().join("fixtures/traces/medical-debit.json");
     let o = run_in(tmp.path(), &["trace", "show", trace.to_str().unwrap()], "");
     assert!(o.status.success(), "{}", text(&o));
-    // INITIALIZE FOR DEBIT's answer (not TLV) is shown as hex bytes.
+    // INITIALIZE FOR PURCHASE's answer (not TLV) is shown as hex bytes.
     let t = text(&o);
     let lines: Vec<&str> = t.lines().collect();
     let i = lines
         .iter()
-        .position(|l| l.starts_with(">>> INITIALIZE FOR DEBIT"))
+        .position(|l| l.starts_with(">>> INITIALIZE FOR PURCHASE"))
         .unwrap();
     let data: Vec<&str> = lines[i + 2].split_whitespace().collect();
     assert!(

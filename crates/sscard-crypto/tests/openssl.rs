@@ -153,9 +153,8 @@ fn macs_match_openssl() {
     // Medical debit MAC1, MAC2 and TAC over their spec 02 §2.4 inputs.
     let dpk = SymKey::new([0x17; 16]);
     let d = debit::DebitData {
-        total: 12_345,
-        account_pooled: 10_000,
-        tx_type: debit::MEDICAL_DEBIT,
+        amount: 12_345,
+        tx_type: debit::EP_PURCHASE,
         terminal_no: [0x41, 0x01, 0x00, 0x81, 0x34, 0x75],
         terminal_txn_no: [0, 0, 0x12, 0x34],
         date: [0x20, 0x26, 0x11, 0x23],
@@ -167,9 +166,9 @@ fn macs_match_openssl() {
     };
     assert_eq!(session, expected_session);
     let mut m1 = Vec::new();
-    m1.extend(d.total.to_be_bytes());
-    m1.extend(d.account_pooled.to_be_bytes());
-    m1.push(0x09);
+    // MAC1 over the public fields: amount, type 06, terminal, date, time.
+    m1.extend(d.amount.to_be_bytes());
+    m1.push(0x06);
     m1.extend(d.terminal_no);
     m1.extend(d.date);
     m1.extend(d.time);
@@ -178,10 +177,10 @@ fn macs_match_openssl() {
         openssl_mac(&session, &[0; 16], &m1)
     );
     assert_eq!(
-        Some(debit::mac2(Scheme::Sm4, &session, d.total)),
-        openssl_mac(&session, &[0; 16], &d.total.to_be_bytes())
+        Some(debit::mac2(Scheme::Sm4, &session, d.amount)),
+        openssl_mac(&session, &[0; 16], &d.amount.to_be_bytes())
     );
-    let mut t = m1[..15].to_vec();
+    let mut t = m1[..11].to_vec();
     t.extend(d.terminal_txn_no);
     t.extend(d.date);
     t.extend(d.time);
@@ -212,8 +211,8 @@ fn macs_match_openssl() {
         openssl_des_mac(&sespk, &[0; 8], &m1)
     );
     assert_eq!(
-        Some(debit::mac2(Scheme::TripleDes, &session, d.total)),
-        openssl_des_mac(&sespk, &[0; 8], &d.total.to_be_bytes())
+        Some(debit::mac2(Scheme::TripleDes, &session, d.amount)),
+        openssl_des_mac(&sespk, &[0; 8], &d.amount.to_be_bytes())
     );
     let tac_key: Vec<u8> = (0..8)
         .map(|i| dpk.expose()[i] ^ dpk.expose()[8 + i])

@@ -316,7 +316,7 @@ pub fn do_debit_step2(p: Pending, key: &str) -> Result<String, Error> {
     };
     s.refresh()?;
     let r = init.parse_key(key).and_then(|(txn, mac1)| {
-        let (tac, mac2) = s.term.debit_complete(&init, txn, mac1)?;
+        let (tac, mac2) = s.term.debit_journaled(&init, txn, mac1)?;
         Ok(format!(
             "{}|{}",
             hex_upper(&mac2),

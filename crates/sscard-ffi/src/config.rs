@@ -9,6 +9,7 @@
 //! pin_source = "pinpad"             # the reader's PIN pad; "test" or "emulated-pinpad" for CI only
 //! test_pins = "123456"              # the PINs a test source types, in order
 //! initial_pin = "123456"            # optional: -35 / -36, reload on a PIN pad
+//! journal = "journal.sqlite"        # the terminal journal of purse purchases
 //! pin_min_digits = "6"              # optional, with pin_max_digits: the PIN pad's limits
 //! profiles = "card-profiles"        # optional: card models instead of the built-in ones
 //! trace_dir = "traces"              # optional: one redacted APDU trace per call
@@ -45,6 +46,10 @@ pub struct Config {
     /// device code, the default) or 8 (the shape some vendors' libraries
     /// emit, ending after the external source).
     pub hsm_step1_fields: Option<String>,
+    /// The terminal journal (SQLite, one file per terminal): every purse
+    /// purchase is written before DEBIT and completed with its TAC;
+    /// `iReadDebitRecord` takes the account+pooled split from it.
+    pub journal: Option<PathBuf>,
     /// The issuer's initial PIN: verifying with it gives -35, a new PIN
     /// equal to it -36, and a reload on a PIN pad reader sets it first.
     pub initial_pin: Option<String>,
@@ -58,7 +63,7 @@ pub struct Config {
 }
 
 /// The variables, each overriding its setting.
-pub const ENV: [(&str, &str); 12] = [
+pub const ENV: [(&str, &str); 13] = [
     ("SSSE32_READER", "reader"),
     ("SSSE32_CONTACTLESS_READER", "contactless_reader"),
     ("SSSE32_PSAM_READER", "psam_reader"),
@@ -69,6 +74,7 @@ pub const ENV: [(&str, &str); 12] = [
     ("SSSE32_TRACE_DIR", "trace_dir"),
     ("SSSE32_HSM_STEP1_FIELDS", "hsm_step1_fields"),
     ("SSSE32_INITIAL_PIN", "initial_pin"),
+    ("SSSE32_JOURNAL", "journal"),
     ("SSSE32_PIN_MIN_DIGITS", "pin_min_digits"),
     ("SSSE32_PIN_MAX_DIGITS", "pin_max_digits"),
 ];
@@ -160,6 +166,7 @@ impl Config {
             "trace_dir" => self.trace_dir = Some(v.into()),
             "hsm_step1_fields" => self.hsm_step1_fields = Some(v),
             "initial_pin" => self.initial_pin = Some(v),
+            "journal" => self.journal = Some(v.into()),
             "pin_min_digits" => self.pin_min_digits = Some(v),
             "pin_max_digits" => self.pin_max_digits = Some(v),
             _ => {}

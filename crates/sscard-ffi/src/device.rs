@@ -304,6 +304,9 @@ pub fn open(cfg: &Config, itype: i32, hsm: bool, function: &'static str) -> Resu
     };
     let mut term = Terminal::new(card, module, pad, profiles);
     term.set_pin_policy(policy);
+    if let Some(j) = &cfg.journal {
+        term.set_journal(sscard::journal::Journal::open(&cfg.path(j))?);
+    }
     let trace = cfg.trace_dir.as_ref().map(|d| (cfg.path(d), function));
     if trace.is_some() {
         term.card.record(function);

@@ -442,7 +442,7 @@ fn bad_input_never_crashes_and_changes_nothing() {
     let (rc, text) = call(512, |o| unsafe { iDoDebit(1, b(&info), b(&pay), o) });
     assert_eq!(rc, 0, "{text}");
     assert!(
-        text.starts_with("03|017F|0000006400000064|09|410100813475|"),
+        text.starts_with("03|017F|00000064|06|410100813475|"),
         "{text}"
     );
     let (rc, text) = call(2048, |o| unsafe { iReadDebitRecord(1, o) });

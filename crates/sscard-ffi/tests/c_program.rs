@@ -303,7 +303,7 @@ fn c_program_through_pcscd_and_under_valgrind() {
     std::fs::write(
         lib_dir.join("ssse32.toml"),
         format!(
-            "reader = \"{CARD_READER}\"\npsam_reader = \"{PSAM_READER}\"\npin_source = \"test\"\n"
+            "reader = \"{CARD_READER}\"\npsam_reader = \"{PSAM_READER}\"\npin_source = \"test\"\njournal = \"journal.sqlite\"\n"
         ),
     )
     .unwrap();

@@ -62,10 +62,11 @@ fn shipped_profiles_load() {
         log.kind,
         EfKind::Cyclic {
             records: 10,
-            record_length: 31
+            record_length: 23
         }
     );
-    assert_eq!(log.fields.iter().map(|f| f.length).sum::<usize>(), 31);
+    assert_eq!(log.fields.iter().map(|f| f.length).sum::<usize>(), 23);
+    assert_eq!(log.sfi, Some(0x18), "the EP detail records, SFI 18");
     assert_eq!(
         p3.ef_by_address("DF01EF05").unwrap().read,
         AccessRule::Pin("holder".into())

@@ -85,8 +85,23 @@ pub struct KeyState {
 pub struct PurseState {
     /// Balance in fen.
     pub balance: u32,
-    /// Debit transaction counter.
+    /// Offline transaction counter (of the next purchase).
     pub counter: u16,
+    /// The last purchase's proof, for GET TRANSACTION PROVE: the counter it
+    /// ran with, its MAC2 and TAC, written in the same commit as the balance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<PurchaseProof>,
+}
+
+/// What GET TRANSACTION PROVE answers for the last purchase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseProof {
+    /// The offline counter the purchase ran with.
+    pub counter: u16,
+    /// Its MAC2.
+    pub mac2: [u8; 4],
+    /// Its TAC.
+    pub tac: [u8; 4],
 }
 
 /// The financial application's changing state.

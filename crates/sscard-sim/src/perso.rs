@@ -85,6 +85,7 @@ fn load_keys_pins_purses(
                 PurseState {
                     balance: p.initial_balance,
                     counter: 0,
+                    last: None,
                 },
             );
         }

@@ -9,7 +9,7 @@
 //! card), and a third factor (Lc `18`) derives the session key; CRYPTO
 //! `80 FA 00 00` encrypts whole blocks (ECB), `80 FA 05 00` MACs with a
 //! zero IV and `80 FA 05 01` takes the IV as the first block of the data.
-//! MAC1's diversification field is 16 bytes: area factor ‖ card factor.
+//! MAC1 has the public 28-byte layout (36 with a second level).
 
 use std::sync::Arc;
 
@@ -173,16 +173,21 @@ impl Psam {
         }
     }
 
+    /// MAC1 (消费 MAC1 计算), the public layout: `80 70 00 00 1C <card
+    /// pseudo-random 4> <offline counter 2> <amount 4> <type 1> <date 4>
+    /// <time 3> <key version 1> <algorithm id 1> <card factor 8>`, and
+    /// with a second diversification level Lc `24` and the area factor
+    /// after the card factor. Answers terminal txn no. ‖ MAC1.
     fn mac1(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
         self.mac2 = None;
         let d = cmd.data();
-        if d.len() != 40 {
+        if d.len() != 28 && d.len() != 36 {
             return sw(StatusWord::WrongLength);
         }
         let Some(psam) = self.profile.psam.clone() else {
             return sw(StatusWord::FileNotFound);
         };
-        let (version, algorithm) = (d[22], d[23]);
+        let (version, algorithm) = (d[18], d[19]);
         let Some(scheme) = self.env.filter(|s| s.id() == algorithm) else {
             return sw(StatusWord::ReferenceNotFound);
         };
@@ -193,11 +198,16 @@ impl Psam {
         let Some(master) = Self::master(tx.image(), scheme, address) else {
             return sw(StatusWord::ReferenceNotFound);
         };
-        let mut area = [0u8; 8];
-        area.copy_from_slice(&d[24..32]);
-        let mut card = [0u8; 8];
-        card.copy_from_slice(&d[32..40]);
-        let card_key = scheme.step(&scheme.step(&master, &area), &card);
+        let eight = |at: usize| {
+            let mut f = [0u8; 8];
+            f.copy_from_slice(&d[at..at + 8]);
+            f
+        };
+        let card_key = if d.len() == 36 {
+            scheme.step(&scheme.step(&master, &eight(28)), &eight(20))
+        } else {
+            scheme.step(&master, &eight(20))
+        };
         let txn = tx.image().psam.as_ref().map_or(1, |p| p.txn_counter);
         if let Some(p) = tx.edit().psam.as_mut() {
             p.txn_counter = txn.wrapping_add(1);
@@ -206,19 +216,17 @@ impl Psam {
         let mut pr = [0u8; 4];
         pr.copy_from_slice(&d[..4]);
         let counter = u16::from_be_bytes([d[4], d[5]]);
-        let u32_at = |at: usize| u32::from_be_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]]);
         let data = DebitData {
-            total: u32_at(6),
-            account_pooled: u32_at(10),
-            tx_type: d[14],
+            amount: u32::from_be_bytes([d[6], d[7], d[8], d[9]]),
+            tx_type: d[10],
             terminal_no: psam.terminal_number,
             terminal_txn_no: txn_no,
-            date: [d[15], d[16], d[17], d[18]],
-            time: [d[19], d[20], d[21]],
+            date: [d[11], d[12], d[13], d[14]],
+            time: [d[15], d[16], d[17]],
         };
         let session = debit::session_key(scheme, &card_key, &pr, counter, &txn_no);
         let mac1 = debit::mac1(scheme, &session, &data);
-        self.mac2 = Some((scheme, session, data.total));
+        self.mac2 = Some((scheme, session, data.amount));
         let mut out = txn_no.to_vec();
         out.extend_from_slice(&mac1);
         Response::ok(out)

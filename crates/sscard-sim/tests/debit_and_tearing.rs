@@ -1,6 +1,7 @@
-//! The medical debit against the PSAM, and tearing: at every command index,
-//! on both sides of the commit, the card reloaded from disk is in the old
-//! state or the new one, never between.
+//! The medical debit as the PBOC e-purse purchase against the PSAM, byte
+//! for byte as 02 §2.4 and §2.5 write it, and tearing: at every command
+//! index, on both sides of the commit, the card reloaded from disk is in
+//! the old state or the new one, never between.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -34,8 +35,7 @@ fn debit_flow(
     card: &mut Simulator<UserCard>,
     psam: &mut Simulator<Psam>,
     h: &sscard_profile::holder::Holder,
-    total: u32,
-    account: u32,
+    amount: u32,
 ) -> Result<Response, Error> {
     let send = |c: &mut Simulator<UserCard>, hex_apdu: String| -> Result<Response, Error> {
         let b = hex::decode(hex_apdu).unwrap();
@@ -46,12 +46,10 @@ fn debit_flow(
     let pin = pin_bcd("123456");
     send(card, format!("002000000{}{pin}", pin.len() / 2))?;
     let terminal = ok(psam, "00B0960006");
+    // INITIALIZE FOR PURCHASE: Lc 0B, key index, one amount, terminal no.
     let init = send(
         card,
-        format!(
-            "805001020F01{total:08X}{account:08X}{}",
-            hex::encode(&terminal)
-        ),
+        format!("805001020B01{amount:08X}{}", hex::encode(&terminal)),
     )?;
     if !init.is_success() {
         return Ok(init);
@@ -61,12 +59,14 @@ fn debit_flow(
     let id = h.card_id();
     let (date, time) = ("20261123", "101530");
     ok(psam, "00A4000002DF03");
+    // MAC1, the public layout with the second level: Lc 24, card factor
+    // then area factor; type 06 (EP purchase).
     let mac1_cmd = format!(
-        "8070000028{}{}{total:08X}{account:08X}09{date}{time}{key_version:02X}{alg:02X}{}{}",
+        "8070000024{}{}{amount:08X}06{date}{time}{key_version:02X}{alg:02X}{}{}",
         hex::encode(pr),
         hex::encode(counter),
-        hex::encode(diversify::area_factor(&id)),
         hex::encode(diversify::card_factor(&id)),
+        hex::encode(diversify::area_factor(&id)),
     );
     let m = ok(psam, &mac1_cmd);
     let (txn, mac1) = (&m[..4], &m[4..8]);
@@ -95,42 +95,55 @@ fn medical_debit_end_to_end() {
     let mut card = Simulator::new(UserCard::new(p), img);
     card.power_on();
     let mut psam = psam_sim();
-    let r = debit_flow(&mut card, &mut psam, &h, 2_580, 2_000).unwrap();
+    let r = debit_flow(&mut card, &mut psam, &h, 2_580).unwrap();
     assert!(r.is_success(), "{}", r.sw());
     assert_eq!(r.data().len(), 8);
     assert_eq!(balance(card.image()), 7_420);
     let log = card.image().logs[LOG].clone();
     assert_eq!(log.len(), 1);
-    // The log record: txn no, terminal no, date-time, amounts, counter, TAC.
+    // The detail record, 23 bytes: counter 0000, overdraft 000000, amount,
+    // type 06, terminal no., date, time.
     let rec = &log[0].0;
-    assert_eq!(&rec[4..10], &[0x41, 0x01, 0x00, 0x81, 0x34, 0x75]);
-    assert_eq!(&rec[10..17], &[0x20, 0x26, 0x11, 0x23, 0x10, 0x15, 0x30]);
-    assert_eq!(u32::from_be_bytes(rec[17..21].try_into().unwrap()), 2_580);
-    assert_eq!(&rec[27..31], &r.data()[..4]);
-    // The TAC is what the DTK card key gives.
+    assert_eq!(
+        hex::encode_upper(rec),
+        "0000000000".to_owned() + "00000A14" + "06" + "410100813475" + "20261123" + "101530"
+    );
+    // The TAC is what the DTK card key gives over the public fields; the
+    // PSAM's first terminal transaction number is 1.
     let tac = sscard_crypto::debit::tac(
         sscard_crypto::Scheme::Sm4,
         &card_key(&h, "DTK"),
         &sscard_crypto::debit::DebitData {
-            total: 2_580,
-            account_pooled: 2_000,
-            tx_type: 0x09,
+            amount: 2_580,
+            tx_type: 0x06,
             terminal_no: [0x41, 0x01, 0x00, 0x81, 0x34, 0x75],
-            terminal_txn_no: rec[..4].try_into().unwrap(),
+            terminal_txn_no: [0, 0, 0, 1],
             date: [0x20, 0x26, 0x11, 0x23],
             time: [0x10, 0x15, 0x30],
         },
     );
     assert_eq!(&r.data()[..4], &tac);
-    // GET BALANCE and the log by READ RECORD.
+    // GET BALANCE, the detail record by SFI 18 (00 B2 01 C4 17).
     assert_eq!(ok(&mut card, "805C000204"), 7_420u32.to_be_bytes());
-    ok(&mut card, "00A4020002EF07");
-    assert_eq!(ok(&mut card, "00B201041F"), rec.clone());
-    // Not enough balance: 9401; account part above total: 6A80.
-    let r = debit_flow(&mut card, &mut psam, &h, 9_000, 0).unwrap();
+    assert_eq!(ok(&mut card, "00B201C417"), rec.clone());
+    // GET TRANSACTION PROVE for counter 0: MAC2 and TAC of that purchase;
+    // for counter 1 (no purchase yet): 9406.
+    assert_eq!(
+        ok(&mut card, "805A0006020000"),
+        [&r.data()[4..8], &r.data()[..4]].concat()
+    );
+    assert_eq!(
+        tx(&mut card, "805A0006020001").sw(),
+        StatusWord::MacNotAvailable
+    );
+    // Not enough balance: 9401.
+    let r = debit_flow(&mut card, &mut psam, &h, 9_000).unwrap();
     assert_eq!(r.sw(), StatusWord::InsufficientBalance);
-    let r = debit_flow(&mut card, &mut psam, &h, 100, 200).unwrap();
-    assert_eq!(r.sw(), StatusWord::WrongData);
+    // The two-amount form of an earlier design (Lc 0F) is 6700, as on a real COS.
+    assert_eq!(
+        tx(&mut card, "805001020F01000003E8000003E8410100813475").sw(),
+        StatusWord::WrongLength
+    );
     // DEBIT without INITIALIZE: 6985.
     assert_eq!(
         tx(&mut card, "805401000F0000000120261123101530AABBCCDD").sw(),
@@ -146,7 +159,7 @@ fn wrong_mac1_keeps_the_balance() {
     ok(&mut card, SELECT_SSSE);
     ok(&mut card, "00A4000002DF04");
     assert!(verify_pin(&mut card, "123456").is_success());
-    ok(&mut card, "805001020F01000003E8000003E8410100813475");
+    ok(&mut card, "805001020B01000003E8410100813475");
     let r = tx(&mut card, "805401000F0000000120261123101530DEADBEEF");
     assert_eq!(r.sw(), StatusWord::MacInvalid);
     assert_eq!(balance(card.image()), 5_000);
@@ -156,7 +169,7 @@ fn wrong_mac1_keeps_the_balance() {
     ok(&mut card, SELECT_SSSE);
     ok(&mut card, "00A4000002DF04");
     assert_eq!(
-        tx(&mut card, "805001020F01000003E8000003E8410100813475").sw(),
+        tx(&mut card, "805001020B01000003E8410100813475").sw(),
         StatusWord::SecurityNotSatisfied
     );
 }
@@ -187,7 +200,7 @@ fn psam_missing_key_answers_6a88() {
     assert_eq!(
         tx(
             &mut psam,
-            &format!("8070000028{}", "00".repeat(22) + "0103" + &"00".repeat(16))
+            &format!("8070000024{}", "00".repeat(18) + "0103" + &"00".repeat(16))
         )
         .sw(),
         StatusWord::ReferenceNotFound
@@ -232,7 +245,7 @@ fn tearing_the_medical_debit() {
         |card| {
             let mut psam = Simulator::new(Psam::new(pp.clone()), psam_image.clone());
             psam.power_on();
-            debit_flow(card, &mut psam, &h, 1_234, 1_000).map(|_| ())
+            debit_flow(card, &mut psam, &h, 1_234).map(|_| ())
         },
         |img| {
             let log = img.logs.get(LOG).map_or(0, Vec::len);
@@ -301,13 +314,13 @@ proptest! {
         let mut psam = psam_sim();
         for o in ops {
             match o {
-                Op::Debit(t) => { let _ = debit_flow(&mut card, &mut psam, &h, t, t / 2); }
+                Op::Debit(t) => { let _ = debit_flow(&mut card, &mut psam, &h, t); }
                 Op::WrongPin => { let _ = card.transmit(&[0x00, 0x20, 0x00, 0x00, 0x03, 0x11, 0x11, 0x11]); }
                 Op::Garbage(b) => { let _ = card.transmit(&b); }
                 Op::Reset => { card.reset(); }
             }
             let img = card.image();
-            let logged: u32 = img.logs.get(LOG).map_or(0, |l| l.iter().map(|r| u32::from_be_bytes(r.0[17..21].try_into().unwrap())).sum());
+            let logged: u32 = img.logs.get(LOG).map_or(0, |l| l.iter().map(|r| u32::from_be_bytes(r.0[5..9].try_into().unwrap())).sum());
             prop_assert_eq!(balance(img) + logged, 10_000);
             prop_assert_eq!(u32::from(img.purses[PURSE].counter) as usize, img.logs.get(LOG).map_or(0, Vec::len));
         }

@@ -68,6 +68,9 @@ pub enum Error {
     /// The two new PINs differ.
     #[error("the two new PINs differ")]
     PinMismatch,
+    /// The terminal journal cannot be written or read: no purchase is sent.
+    #[error("terminal journal: {0}")]
+    Journal(String),
     /// The holder verified with the issuer's initial PIN: the card accepted
     /// it, but no transaction runs until the holder changes it.
     #[error("the PIN is still the initial PIN: change it before any transaction")]
@@ -166,6 +169,7 @@ impl Error {
             Error::PinLength => -33,
             Error::PinMismatch => -34,
             Error::InitialPin => -35,
+            Error::Journal(_) => -14,
             Error::InitialPinReused => -36,
             Error::IllegalCharacters(_) => -41,
             Error::DataLength(_) => -42,

@@ -31,12 +31,14 @@
 
 pub mod builtin;
 pub mod error;
+pub mod journal;
 pub mod ops;
 pub mod pin;
 pub mod prep;
 pub mod redact;
 pub mod security;
 pub mod session;
+pub mod testing;
 pub mod transport;
 
 pub use error::{Error, Result};

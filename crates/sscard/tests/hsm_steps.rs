@@ -124,14 +124,16 @@ fn debit_through_the_key_server() {
     let pay = PayInfo::parse("25.80|20.00|20261123101530|").unwrap();
     assert_eq!(t.medical_debit(&pay).unwrap_err().code(), -2201);
     let (mut t, _) = terminal(Rc::new(RefCell::new(vec![])));
+    let dir = tempfile::tempdir().unwrap();
+    t.set_journal(sscard::journal::Journal::open(&dir.path().join("j.sqlite")).unwrap());
     let init = t.debit_init(&pay).unwrap();
     let line = init.to_line();
     let f: Vec<&str> = line.split('|').collect();
     assert_eq!(f.len(), 9, "{line}");
     assert_eq!(f[0], "03");
     assert_eq!(f[3], "0000", "first debit");
-    assert_eq!(f[4], "00000A14000007D0");
-    assert_eq!(f[5], "09", "medical debit");
+    assert_eq!(f[4], "00000A14", "the one amount the card sees");
+    assert_eq!(f[5], "06", "EP purchase");
     assert_eq!(f[6], "000000000000", "no PSAM: twelve 0 digits");
     assert_eq!(f[7], "20261123101530");
     // The key server computes MAC1 from the line alone (and the card id of pCardInfo).
@@ -139,9 +141,8 @@ fn debit_through_the_key_server() {
     let req = Mac1Request {
         pseudo_random: hex::decode(f[2]).unwrap().try_into().unwrap(),
         counter: u16::from_str_radix(f[3], 16).unwrap(),
-        total: 2580,
-        account_pooled: 2000,
-        tx_type: 0x09,
+        amount: 2580,
+        tx_type: 0x06,
         date: [0x20, 0x26, 0x11, 0x23],
         time: [0x10, 0x15, 0x30],
         key_version: 1,
@@ -164,18 +165,23 @@ fn debit_through_the_key_server() {
         -23
     );
     let (txn, mac1) = init.parse_key(&key).unwrap();
-    let (tac, mac2) = t.debit_complete(&init, txn, mac1).unwrap();
+    let (tac, mac2) = t.debit_journaled(&init, txn, mac1).unwrap();
     hsm.verify_mac2(&mac2).unwrap();
     let result = init.result(txn, tac);
     assert_eq!(result.balance, 10_000 - 2_580);
     assert!(result
         .to_line()
-        .starts_with("03|017F|00000A14000007D0|09|000000000000|00000001|20261123101530|"));
+        .starts_with("03|017F|00000A14|06|000000000000|00000001|20261123101530|"));
     assert_eq!(t.balance().unwrap(), 10_000 - 2_580);
+    // The card's detail record gives terminal, time and amount; the
+    // terminal transaction number and the split come from the journal.
     assert_eq!(
         t.debit_records().unwrap(),
         "00000001^000000000000^20261123101530^25.80^20.00^|"
     );
+    let e = &t.journal().unwrap().list().unwrap()[0];
+    assert_eq!(e.state, sscard::journal::State::Completed);
+    assert_eq!(e.tac.as_deref(), Some(hex::encode_upper(tac).as_str()));
 }
 
 #[test]

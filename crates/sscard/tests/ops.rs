@@ -171,7 +171,7 @@ fn medical_debit_with_software_module_and_psam() {
     assert_eq!(t.balance().unwrap(), 7_420);
     assert!(
         r.to_line()
-            .starts_with("03|017F|00000A14000007D0|09|410100813475|00000001|20261123101530|"),
+            .starts_with("03|017F|00000A14|06|410100813475|00000001|20261123101530|"),
         "{}",
         r.to_line()
     );
@@ -486,11 +486,12 @@ fn read_and_write_by_file_address() {
     let log = t
         .read_file_addr(&FileAddr::parse("DF04EF07|$").unwrap(), 1)
         .unwrap();
-    let prefix = "DF04EF07|00000001^410100813475^20261123101530^1.00^0.50^0000^";
-    assert!(log.starts_with(prefix), "{log}");
-    let tac = &log[prefix.len()..];
-    assert_eq!(tac.len(), 8 + 3, "{log}");
-    assert!(tac.ends_with("^|$"));
+    // The PBOC detail record: counter, overdraft limit, amount, type 06,
+    // terminal no., date, time.
+    assert_eq!(
+        log, "DF04EF07|0000^000000^1.00^06^410100813475^20261123^101530^|$",
+        "{log}"
+    );
     // The photo: the whole transparent file in hex.
     let photo = t
         .read_file_addr(&FileAddr::parse("SSSEEF08|$").unwrap(), 2)

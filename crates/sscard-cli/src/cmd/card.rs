@@ -371,6 +371,7 @@ pub fn debit(cli: &Cli, a: &DebitArgs) -> CliResult<()> {
         })
     })?;
     let mut t = open(&a.card, cli)?;
+    super::journal::attach(&mut t, &a.card)?;
     let r = t.medical_debit(&pay).map_err(CliError::card)?;
     emit(
         cli,

@@ -5,6 +5,7 @@ mod card;
 mod demo;
 mod docs;
 mod hsm;
+mod journal;
 mod perso;
 mod prep;
 mod profile;
@@ -64,6 +65,7 @@ pub fn run(cli: &Cli) -> CliResult<()> {
         Command::Debit(a) => card::debit(cli, a),
         Command::Pay(a) => card::pay(cli, a),
         Command::Log(a) => card::log(cli, a),
+        Command::Journal(c) => journal::run(cli, c),
         Command::Prep(a) => prep::run(cli, a),
         Command::Perso(c) => perso::run(cli, c),
         Command::Sim(c) => sim::run(cli, c),

@@ -32,7 +32,7 @@ struct Volatile {
     pins: BTreeSet<String>,
     /// Keys externally authenticated in the current DF (names).
     keys: BTreeSet<String>,
-    /// An INITIALIZE FOR DEBIT waiting for its DEBIT.
+    /// An INITIALIZE FOR PURCHASE waiting for its DEBIT FOR PURCHASE.
     debit: Option<debit::Pending>,
     /// The public key file an EXPORT PUBLIC KEY selected.
     export: Option<String>,
@@ -190,6 +190,7 @@ impl Applet for UserCard {
             (0x80, 0x50) => self.init_debit(tx.image(), cmd),
             (0x80, 0x54) => self.debit(tx, cmd),
             (0x80, 0x5C) => self.get_balance(tx.image(), cmd),
+            (0x80, 0x5A) => self.get_transaction_prove(tx.image(), cmd),
             (0x80, 0x40) => self.generate_key_pair(tx, cmd),
             (0x80, 0xC9) => self.export_public_key(tx.image(), cmd),
             (0x80, 0x2A) => self.sign_hash(tx.image(), cmd),

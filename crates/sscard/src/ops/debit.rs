@@ -7,6 +7,7 @@ use super::{cmd, Terminal};
 use crate::error::{Error, Result};
 use crate::pin::PinPad;
 use crate::security::{Mac1Request, SecurityModule};
+use crate::testing::crash_point;
 use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
 
@@ -63,14 +64,16 @@ impl PayInfo {
     }
 }
 
-/// The result of a debit, as `iDoDebit` prints it.
+/// The result of a debit, as `iDoDebit` prints it. The card debits the
+/// total; the account+pooled split is settlement data the terminal keeps
+/// (its journal), never sent to the card (02 §2.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DebitResult {
     /// Algorithm id.
     pub algorithm: u8,
     /// Key address (DPK version).
     pub key_address: u16,
-    /// The two amounts as sent, hex.
+    /// The amount as sent to the card (4 bytes), hex.
     pub amount_hex: String,
     /// Transaction type.
     pub tx_type: u8,
@@ -84,6 +87,8 @@ pub struct DebitResult {
     pub tac: String,
     /// Balance after the debit, fen.
     pub balance: u32,
+    /// The card's offline counter the purchase ran with.
+    pub counter: u16,
 }
 
 impl DebitResult {
@@ -129,15 +134,28 @@ pub struct DebitInit {
 }
 
 impl DebitInit {
-    /// The two amounts as sent to the card, hex.
+    /// The amount as sent to the card (the total, 4 bytes), hex.
     pub fn amount_hex(&self) -> String {
-        hex::encode_upper(
-            [
-                self.pay.total.to_bytes(),
-                self.pay.account_pooled.to_bytes(),
-            ]
-            .concat(),
-        )
+        hex::encode_upper(self.pay.total.to_bytes())
+    }
+
+    /// What the POS asked.
+    pub fn pay(&self) -> &PayInfo {
+        &self.pay
+    }
+
+    /// The journal's pending record of this purchase with MAC1's terminal
+    /// transaction number `txn`.
+    pub fn new_purchase(&self, txn: [u8; 4]) -> crate::journal::NewPurchase {
+        crate::journal::NewPurchase {
+            card_id: self.mac1.card_id,
+            offline_counter: self.mac1.counter,
+            amount_fen: self.pay.total.fen(),
+            account_pooled_fen: self.pay.account_pooled.fen(),
+            terminal_no: Format::N.decode(&self.terminal).unwrap_or_default(),
+            terminal_txn_no: txn,
+            date_time: self.date_time(),
+        }
     }
 
     /// The date-time as sent, `YYYYMMDDHHMMSS`.
@@ -173,6 +191,7 @@ impl DebitInit {
             date_time: self.date_time(),
             tac: hex::encode_upper(tac),
             balance: self.balance.saturating_sub(self.pay.total.fen()),
+            counter: self.mac1.counter,
         }
     }
 
@@ -201,21 +220,117 @@ impl DebitInit {
 }
 
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
-    /// A medical debit: PIN, INITIALIZE FOR DEBIT, MAC1 from the module,
-    /// DEBIT, MAC2 checked by the module.
+    /// A medical debit: the card's pending journal records settled, PIN,
+    /// INITIALIZE FOR PURCHASE, MAC1 from the module, the journal's pending
+    /// record, DEBIT FOR PURCHASE, the record completed with the TAC, MAC2
+    /// checked by the module.
     ///
     /// # Errors
     /// [`Error::Card`] `9401` without balance, `9302` for a wrong MAC1, …
     pub fn medical_debit(&mut self, pay: &PayInfo) -> Result<DebitResult> {
+        self.recover_journal()?;
+        crash_point("before-initialize");
         let init = self.debit_init(pay)?;
+        crash_point("after-initialize");
         let (txn, mac1) = self.sm.mac1(&init.mac1)?;
-        let (tac, mac2) = self.debit_complete(&init, txn, mac1)?;
+        let (tac, mac2) = self.debit_journaled(&init, txn, mac1)?;
         self.sm.verify_mac2(&mac2)?;
         Ok(init.result(txn, tac))
     }
 
+    /// DEBIT FOR PURCHASE inside the journal: the pending record written
+    /// (durably) first — a journal that cannot be written stops here, before
+    /// the card is debited — then completed with the TAC, or voided when the
+    /// card refused. When the answer is lost the record stays pending for
+    /// [`Terminal::recover_journal`].
+    ///
+    /// # Errors
+    /// As [`Terminal::debit_complete`]; [`Error::Journal`].
+    pub fn debit_journaled(
+        &mut self,
+        init: &DebitInit,
+        txn: [u8; 4],
+        mac1: [u8; 4],
+    ) -> Result<([u8; 4], [u8; 4])> {
+        let id = match &self.journal {
+            Some(j) => Some(j.begin(&init.new_purchase(txn))?),
+            None => None,
+        };
+        crash_point("after-journal");
+        let r = self.debit_complete(init, txn, mac1);
+        if let (Some(j), Some(id)) = (&self.journal, id) {
+            match &r {
+                Ok((tac, _)) => {
+                    crash_point("after-debit");
+                    j.complete(id, Some(*tac), None)?;
+                    crash_point("after-complete");
+                }
+                Err(Error::Card { .. }) => j.void(id, "the card refused DEBIT FOR PURCHASE")?,
+                Err(_) => {}
+            }
+        }
+        r
+    }
+
+    /// Settles the journal's pending records of the card in hand: GET
+    /// TRANSACTION PROVE with each record's counter gives the TAC (the card
+    /// debited: completed); `9406` means it was not the card's last
+    /// purchase, so the card's detail records decide — a record of this
+    /// terminal with that counter, amount and time is completed without a
+    /// TAC (the card was used since), none is void (the card did not debit).
+    /// Returns the records it settled.
+    ///
+    /// # Errors
+    /// Card and journal errors; the records stay pending.
+    pub fn recover_journal(&mut self) -> Result<Vec<crate::journal::Entry>> {
+        let Some(journal) = self.journal.take() else {
+            return Ok(Vec::new());
+        };
+        let r = self.recover_with(&journal);
+        self.journal = Some(journal);
+        r
+    }
+
+    fn recover_with(&mut self, j: &crate::journal::Journal) -> Result<Vec<crate::journal::Entry>> {
+        let card = self.facts_or_identify()?.card_id;
+        let pending = j.pending(Some(&card))?;
+        for e in &pending {
+            if let Some((_, tac)) = self.transaction_proof(e.offline_counter)? {
+                j.complete(e.id, Some(tac), Some("recovered: GET TRANSACTION PROVE"))?;
+                continue;
+            }
+            let field = |r: &super::log::LogRecord, name: &str| {
+                r.iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            let amount = Amount::from_fen(e.amount_fen).to_string();
+            let counter = format!("{:04X}", e.offline_counter);
+            let debited = self.debit_log()?.iter().any(|r| {
+                field(r, "offline_counter") == counter
+                    && field(r, "amount") == amount
+                    && field(r, "terminal_no") == e.terminal_no
+                    && format!("{}{}", field(r, "date"), field(r, "time")) == e.date_time
+            });
+            if debited {
+                j.complete(
+                    e.id,
+                    None,
+                    Some(
+                        "recovered from the card's detail records; its TAC is no longer available",
+                    ),
+                )?;
+            } else {
+                j.void(e.id, "the card did not debit (GET TRANSACTION PROVE: 9406)")?;
+            }
+        }
+        Ok(pending)
+    }
+
     /// The first half of a debit: PIN (the purse's rule), INITIALIZE FOR
-    /// DEBIT with the module's terminal number.
+    /// PURCHASE (`80 50 01 02 0B`: DPK's key index, the amount, the
+    /// module's terminal number).
     ///
     /// # Errors
     /// Card, PIN and module errors.
@@ -234,26 +349,24 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.select_df(&profile, &purse.df)?;
         self.satisfy(&profile, &purse.read, &purse.df, true)?;
         let terminal = self.sm.terminal_number()?;
-        let mut init = vec![0x01];
+        let mut init = vec![dpk.version];
         init.extend_from_slice(&pay.total.to_bytes());
-        init.extend_from_slice(&pay.account_pooled.to_bytes());
         init.extend_from_slice(&terminal);
         let c = cmd(0x80, 0x50, 0x01, 0x02, &init, Some(15))?;
         let r = self
             .card
-            .command("INITIALIZE FOR DEBIT", &c, Sensitivity::Plain)?;
+            .command("INITIALIZE FOR PURCHASE", &c, Sensitivity::Plain)?;
         if r.len() != 15 {
             return Err(Error::Malformed {
-                command: "INITIALIZE FOR DEBIT",
+                command: "INITIALIZE FOR PURCHASE",
                 reason: format!("{} bytes", r.len()),
             });
         }
         let mac1 = Mac1Request {
             pseudo_random: [r[11], r[12], r[13], r[14]],
             counter: u16::from_be_bytes([r[4], r[5]]),
-            total: pay.total.fen(),
-            account_pooled: pay.account_pooled.fen(),
-            tx_type: sscard_crypto::debit::MEDICAL_DEBIT,
+            amount: pay.total.fen(),
+            tx_type: sscard_crypto::debit::EP_PURCHASE,
             date: pay.date,
             time: pay.time,
             key_version: r[9],
@@ -282,32 +395,99 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     ) -> Result<([u8; 4], [u8; 4])> {
         let data = [&txn[..], &init.pay.date, &init.pay.time, &mac1].concat();
         let c = cmd(0x80, 0x54, 0x01, 0x00, &data, Some(8))?;
-        let r = self.card.command("DEBIT", &c, Sensitivity::Plain)?;
+        let r = self
+            .card
+            .command("DEBIT FOR PURCHASE", &c, Sensitivity::Plain)?;
         match r.as_slice() {
             [a, b, c, d, e, f, g, h] => Ok(([*a, *b, *c, *d], [*e, *f, *g, *h])),
             _ => Err(Error::Malformed {
-                command: "DEBIT",
+                command: "DEBIT FOR PURCHASE",
                 reason: format!("{} bytes", r.len()),
             }),
         }
     }
 
     /// The medical debit log as `iReadDebitRecord` prints it: records
-    /// newest first, each `txn no.^terminal no.^date-time^total^account+pooled^|`
-    /// (the first five fields of the log file in the card model).
+    /// newest first, each `txn no.^terminal no.^date-time^total^account+pooled^|`.
+    /// The card's detail record (02 §2.4) holds the counter, amount,
+    /// terminal and time; the terminal transaction number and the split
+    /// come from `journal` (the terminal's record of that purchase, found
+    /// by card, counter and amount), empty when it holds none.
     ///
     /// # Errors
     /// Card and PIN errors; [`Error::NotSupported`] without a log.
     pub fn debit_records(&mut self) -> Result<String> {
-        // The interface shows the first five fields; the card's log holds more (counter, TAC).
-        Ok(self
-            .debit_log()?
+        self.recover_journal()?;
+        let card_id = self.facts_or_identify()?.card_id;
+        let log = self.debit_log()?;
+        let journal = |card: &[u8; 16], counter: u16, fen: u32| {
+            let e = self
+                .journal
+                .as_ref()?
+                .completed(card, counter, fen)
+                .ok()??;
+            Some((
+                e.terminal_txn_no,
+                Amount::from_fen(e.account_pooled_fen).to_string(),
+            ))
+        };
+        let field = |r: &super::log::LogRecord, name: &str| {
+            r.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        Ok(log
             .iter()
             .map(|r| {
-                let fields: String = r.iter().take(5).map(|(_, v)| format!("{v}^")).collect();
-                format!("{fields}|")
+                let amount = field(r, "amount");
+                let counter = u16::from_str_radix(&field(r, "offline_counter"), 16).unwrap_or(0);
+                let fen = amount.parse::<Amount>().map(|a| a.fen()).unwrap_or(0);
+                let (txn, split) = journal(&card_id, counter, fen).unwrap_or_default();
+                format!(
+                    "{txn}^{}^{}{}^{amount}^{split}^|",
+                    field(r, "terminal_no"),
+                    field(r, "date"),
+                    field(r, "time")
+                )
             })
             .collect())
+    }
+
+    /// GET TRANSACTION PROVE (`80 5A 00 06 02 <counter>`): MAC2 and TAC of
+    /// the purchase the card ran with offline counter `counter`, when it
+    /// was its last; `None` when the card did not debit with it (`9406`).
+    ///
+    /// # Errors
+    /// Card and access errors.
+    pub fn transaction_proof(&mut self, counter: u16) -> Result<Option<([u8; 4], [u8; 4])>> {
+        let facts = self.facts_or_identify()?;
+        let profile = facts.profile.clone();
+        let purse = purse_ef(&profile)?;
+        self.select_df(&profile, &purse.df)?;
+        self.satisfy(&profile, &purse.read, &purse.df, true)?;
+        let c = cmd(
+            0x80,
+            0x5A,
+            0x00,
+            sscard_crypto::debit::EP_PURCHASE,
+            &counter.to_be_bytes(),
+            Some(8),
+        )?;
+        let r = self
+            .card
+            .send("GET TRANSACTION PROVE", &c, Sensitivity::Plain)?;
+        match (r.sw(), r.data()) {
+            (sscard_apdu::StatusWord::Success, [a, b, c, d, e, f, g, h]) => {
+                Ok(Some(([*a, *b, *c, *d], [*e, *f, *g, *h])))
+            }
+            (sscard_apdu::StatusWord::MacNotAvailable, _) => Ok(None),
+            (sscard_apdu::StatusWord::Success, d) => Err(Error::Malformed {
+                command: "GET TRANSACTION PROVE",
+                reason: format!("{} bytes", d.len()),
+            }),
+            (sw, _) => Err(Error::from_card("GET TRANSACTION PROVE", sw)),
+        }
     }
 
     /// The medical account balance (GET BALANCE).

@@ -28,7 +28,11 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         ef: &Ef,
         prefer_pin: bool,
     ) -> Result<Vec<LogRecord>> {
-        let EfKind::Cyclic { records, .. } = ef.kind else {
+        let EfKind::Cyclic {
+            records,
+            record_length,
+        } = ef.kind
+        else {
             return Err(Error::InvalidInput(format!(
                 "{} is not a cyclic log",
                 ef.short_name()
@@ -36,10 +40,17 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         };
         self.select_df(profile, &ef.df)?;
         self.satisfy(profile, &ef.read, &ef.df, prefer_pin)?;
-        self.select_ef(ef.fid)?;
+        // By SFI where the file has one (the EP log: `00 B2 <n> C4 17`).
+        let p2 = match ef.sfi {
+            Some(sfi) => (sfi << 3) | 0x04,
+            None => {
+                self.select_ef(ef.fid)?;
+                0x04
+            }
+        };
         let mut out = Vec::new();
         for n in 1..=records {
-            let c = cmd(0x00, 0xB2, n, 0x04, &[], Some(256))?;
+            let c = cmd(0x00, 0xB2, n, p2, &[], Some(record_length))?;
             let r = self.card.send("READ RECORD", &c, Sensitivity::Plain)?;
             match r.sw() {
                 StatusWord::Success => {}

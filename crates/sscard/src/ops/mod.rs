@@ -133,6 +133,8 @@ pub struct Terminal<C: Transport, S: SecurityModule, P: PinPad> {
     pub(crate) ef: Option<u16>,
     /// Digit limits and the initial PIN (configuration).
     pub(crate) pin_policy: crate::pin::PinPolicy,
+    /// The terminal journal of purse purchases, when one is configured.
+    pub(crate) journal: Option<crate::journal::Journal>,
 }
 
 pub(crate) use crate::session::apdu as cmd;
@@ -177,7 +179,20 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             df: None,
             ef: None,
             pin_policy: crate::pin::PinPolicy::default(),
+            journal: None,
         }
+    }
+
+    /// Records every purse purchase in `journal` (written before DEBIT,
+    /// completed with the TAC) and settles a card's pending records before
+    /// its next purse operation.
+    pub fn set_journal(&mut self, journal: crate::journal::Journal) {
+        self.journal = Some(journal);
+    }
+
+    /// The journal, if one is set.
+    pub fn journal(&self) -> Option<&crate::journal::Journal> {
+        self.journal.as_ref()
     }
 
     /// Sets the PIN policy: the digit limits a PIN pad enforces (else the

@@ -160,7 +160,7 @@ impl KeyServer {
                 let card: CardId = hex_n(a, "the card identification code")?;
                 let f = fields(line, 8, "MAC1")?;
                 let address = u16_hex(f[1], "the key address")?;
-                let amounts: [u8; 8] = hex_n(f[4], "the amounts")?;
+                let amount: [u8; 4] = hex_n(f[4], "the amount")?;
                 let when: [u8; 7] = hex_n(f[7], "the date-time")?;
                 let version = address
                     .checked_sub(self.dpk)
@@ -169,10 +169,7 @@ impl KeyServer {
                 let req = Mac1Request {
                     pseudo_random: hex_n(f[2], "the pseudo-random")?,
                     counter: u16_hex(f[3], "the debit counter")?,
-                    total: u32::from_be_bytes([amounts[0], amounts[1], amounts[2], amounts[3]]),
-                    account_pooled: u32::from_be_bytes([
-                        amounts[4], amounts[5], amounts[6], amounts[7],
-                    ]),
+                    amount: u32::from_be_bytes(amount),
                     tx_type: hex_n::<1>(f[5], "the transaction type")?[0],
                     date: [when[0], when[1], when[2], when[3]],
                     time: [when[4], when[5], when[6]],

@@ -22,19 +22,17 @@ pub struct Mac1Request {
     pub pseudo_random: [u8; 4],
     /// The card's debit counter.
     pub counter: u16,
-    /// Total, fen.
-    pub total: u32,
-    /// Account plus pooled fund, fen.
-    pub account_pooled: u32,
+    /// The amount debited, fen (the one amount the card sees).
+    pub amount: u32,
     /// Transaction type.
     pub tx_type: u8,
     /// Date YYYYMMDD, BCD.
     pub date: [u8; 4],
     /// Time HHMMSS, BCD.
     pub time: [u8; 3],
-    /// Key version from INITIALIZE FOR DEBIT.
+    /// Key version from INITIALIZE FOR PURCHASE.
     pub key_version: u8,
-    /// Algorithm id from INITIALIZE FOR DEBIT (`01` 3DES, `03` SM4).
+    /// Algorithm id from INITIALIZE FOR PURCHASE (`01` 3DES, `03` SM4).
     pub algorithm: u8,
     /// The card.
     pub card_id: CardId,

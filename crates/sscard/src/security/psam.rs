@@ -180,20 +180,21 @@ impl<T: Transport> SecurityModule for PsamModule<T> {
         self.run("CRYPTO", &c)
     }
 
+    /// MAC1 in the public layout (02 §2.5), with the second diversification
+    /// level: Lc `24`, the card factor then the area factor.
     fn mac1(&mut self, r: &Mac1Request) -> Result<([u8; 4], [u8; 4])> {
         self.select_keys(Scheme::from_id(r.algorithm).ok_or(Error::PsamAlgorithm)?)?;
-        let mut d = Vec::with_capacity(40);
+        let mut d = Vec::with_capacity(36);
         d.extend_from_slice(&r.pseudo_random);
         d.extend_from_slice(&r.counter.to_be_bytes());
-        d.extend_from_slice(&r.total.to_be_bytes());
-        d.extend_from_slice(&r.account_pooled.to_be_bytes());
+        d.extend_from_slice(&r.amount.to_be_bytes());
         d.push(r.tx_type);
         d.extend_from_slice(&r.date);
         d.extend_from_slice(&r.time);
         d.push(r.key_version);
         d.push(r.algorithm);
-        d.extend_from_slice(&diversify::area_factor(&r.card_id));
         d.extend_from_slice(&diversify::card_factor(&r.card_id));
+        d.extend_from_slice(&diversify::area_factor(&r.card_id));
         let c = cmd(0x80, 0x70, 0x00, 0x00, &d, Some(8))?;
         let out = self.run("MAC1", &c)?;
         match out.as_slice() {

@@ -138,8 +138,7 @@ impl SecurityModule for SoftwareModule {
         let txn_no = self.txn.to_be_bytes();
         self.txn = self.txn.wrapping_add(1);
         let data = DebitData {
-            total: req.total,
-            account_pooled: req.account_pooled,
+            amount: req.amount,
             tx_type: req.tx_type,
             terminal_no: self.terminal_number,
             terminal_txn_no: txn_no,
@@ -149,7 +148,7 @@ impl SecurityModule for SoftwareModule {
         let session =
             debit::session_key(scheme, &card_key, &req.pseudo_random, req.counter, &txn_no);
         let m = debit::mac1(scheme, &session, &data);
-        self.pending = Some((scheme, session, req.total));
+        self.pending = Some((scheme, session, req.amount));
         Ok((txn_no, m))
     }
 

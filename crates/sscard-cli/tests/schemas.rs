@@ -215,6 +215,17 @@ fn documented_schemas_match_output() {
             vec!["log", "--sim", "c.json", "--pin-stdin"],
             "123456\n",
         ),
+        ("journal list", vec!["journal", "list"], ""),
+        (
+            "journal export",
+            vec!["journal", "export", "--format", "json"],
+            "",
+        ),
+        (
+            "journal recover",
+            vec!["journal", "recover", "--sim", "c.json", "--pin-stdin"],
+            "123456\n",
+        ),
         ("sim show", vec!["sim", "show", "c.json"], ""),
         ("trace show", vec!["trace", "show", &trace], ""),
         ("trace diff", vec!["trace", "diff", &trace, &trace], ""),

@@ -78,6 +78,30 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("terminal_setup_only", |b| b.iter(terminal));
+    // The journal: one purchase written pending (fsync'd, synchronous=FULL)
+    // and completed, next to the debit it guards; and the journaled debit.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = sscard::journal::Journal::open(&dir.path().join("bench.sqlite")).unwrap();
+    let purchase = sscard::journal::NewPurchase {
+        card_id: [0x63; 16],
+        offline_counter: 1,
+        amount_fen: 1,
+        account_pooled_fen: 0,
+        terminal_no: "410100813475".into(),
+        terminal_txn_no: [0, 0, 0, 1],
+        date_time: "20261123101530".into(),
+    };
+    g.bench_function("journal_write_pending_and_complete", |b| {
+        b.iter(|| {
+            let id = journal.begin(&purchase).unwrap();
+            journal.complete(id, Some([1, 2, 3, 4]), None).unwrap();
+        })
+    });
+    let mut tj = terminal();
+    tj.set_journal(sscard::journal::Journal::open(&dir.path().join("debits.sqlite")).unwrap());
+    g.bench_function("medical_debit_journaled", |b| {
+        b.iter(|| tj.medical_debit(&pay).unwrap())
+    });
     g.finish();
 }
 

@@ -181,6 +181,10 @@ pub struct Df {
     pub algorithm_template: bool,
     /// SFI of a PSE directory file.
     pub directory_sfi: Option<u8>,
+    /// The application maintenance key whose session key MACs the
+    /// secure-messaging UPDATE commands of this DF and the DFs below it
+    /// (02 §2.3: STK).
+    pub maintenance_key: Option<String>,
 }
 
 /// An access rule (spec 02 §2.2).
@@ -534,6 +538,10 @@ pub struct Variant {
     pub text_padding: u8,
     /// A T=0 card: data behind `61xx` and GET RESPONSE, `6Cxx` for a wrong Le.
     pub t0: bool,
+    /// The financial application's records written with non-minimal BER
+    /// lengths (`81 LL` for every length), as some issuers' data preparation
+    /// does: the static data signed is the bytes as stored.
+    pub long_lengths: bool,
 }
 
 /// A whole, checked profile.
@@ -565,6 +573,21 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// The maintenance key (STK) for a secure-messaging UPDATE of a file in
+    /// `df`: the nearest DF at or above it that names one.
+    pub fn maintenance_key(&self, df: &str) -> Option<&str> {
+        let mut path = df;
+        loop {
+            if let Some(k) = self.df(path).and_then(|d| d.maintenance_key.as_deref()) {
+                return Some(k);
+            }
+            match path.rsplit_once('/') {
+                Some((parent, _)) => path = parent,
+                None => return None,
+            }
+        }
+    }
+
     /// The DF at `path`.
     pub fn df(&self, path: &str) -> Option<&Df> {
         self.dfs.iter().find(|d| d.path == path)

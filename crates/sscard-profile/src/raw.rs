@@ -30,6 +30,7 @@ pub(crate) struct Variant {
     pub record_order: Option<S<String>>,
     pub text_padding: Option<S<String>>,
     pub transport: Option<S<String>>,
+    pub record_lengths: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +83,7 @@ pub(crate) struct Df {
     #[serde(default)]
     pub algorithm_template: bool,
     pub directory_sfi: Option<S<u8>>,
+    pub maintenance_key: Option<S<String>>,
 }
 
 #[derive(Deserialize)]

@@ -178,6 +178,31 @@ pub fn personalise(profile: &Profile, holder: &Holder, masters: &MasterKeys) -> 
     Ok(image)
 }
 
+/// A `70` template of primitive `items` with every length in the
+/// non-minimal long form `81 LL` (a data preparation variant).
+fn long_form(tag: u32, items: &[sscard_apdu::tlv::Tlv]) -> Vec<u8> {
+    // `81 LL` up to 255 bytes, `82 HH LL` above: never the minimal form.
+    let length = |n: usize| -> Vec<u8> {
+        match u8::try_from(n) {
+            Ok(b) => vec![0x81, b],
+            Err(_) => vec![0x82, (n >> 8) as u8, n as u8],
+        }
+    };
+    let mut body = Vec::new();
+    for t in items {
+        let v = t.bytes().unwrap_or_default();
+        body.extend(t.tag().to_bytes());
+        body.extend(length(v.len()));
+        body.extend_from_slice(v);
+    }
+    let mut out = sscard_apdu::tlv::Tag::new(tag)
+        .map(|t| t.to_bytes())
+        .unwrap_or_default();
+    out.extend(length(body.len()));
+    out.extend(body);
+    out
+}
+
 /// Fills the `00` padding at the end of an `an` record with `pad` (`20`
 /// or `FF` on some cards in the field; the value is the record's tail).
 fn repad(rec: &mut [u8], pad: u8) {
@@ -290,6 +315,7 @@ pub fn personalise_payment(
     values.insert(0x9F4A, vec![0x82]);
     values.insert(0x9F69, card_data);
     values.insert(0x9F4D, vec![pay.ecash.log_sfi, pay.ecash.log_records]);
+    let long = profile.variant.long_lengths;
     let record =
         |tags: &[u32], values: &std::collections::BTreeMap<u32, Vec<u8>>| -> Result<Vec<u8>> {
             let items = tags
@@ -297,6 +323,9 @@ pub fn personalise_payment(
                 .filter_map(|t| values.get(t).map(|v| Tlv::primitive(*t, v.clone())))
                 .collect::<core::result::Result<Vec<_>, _>>()
                 .map_err(err)?;
+            if long {
+                return Ok(long_form(0x70, &items));
+            }
             Ok(Tlv::constructed(0x70, items).map_err(err)?.to_bytes())
         };
     // Static data: the value of each signed record's 70 template, in AFL order, then the AIP.
@@ -309,9 +338,13 @@ pub fn personalise_payment(
                         "the ICC certificate cannot be in a signed record".into(),
                     ));
                 }
+                // The bytes as stored: the value of the 70 template, never re-encoded.
                 let bytes = record(&rec.tags, &values)?;
-                let t = Tlv::parse_one(&bytes).map_err(err)?;
-                static_data.extend(sscard_apdu::tlv::encode_all(t.children()));
+                let view = sscard_apdu::tlv_view::iter(&bytes)
+                    .next()
+                    .ok_or_else(|| Error::Perso("an empty record".into()))?
+                    .map_err(err)?;
+                static_data.extend_from_slice(view.value());
             }
         }
     }

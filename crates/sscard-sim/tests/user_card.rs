@@ -349,8 +349,14 @@ fn update_record_plain_and_with_mac() {
     let rec = Record::new(0x07, *b"Y12345678").unwrap().to_bytes();
     let plain = Command::new(0, 0xDC, 7, 4).with_data(rec.clone()).unwrap();
     assert_eq!(send(&mut c, &plain).sw(), StatusWord::SecurityNotSatisfied);
+    // A MAC under the file's update key, not the maintenance key STK: 6988.
+    let cmd = with_mac(&mut c, &h, "UKSSSE", [0x04, 0xDC, 7, 4], &rec);
+    assert_eq!(
+        send(&mut c, &cmd).sw(),
+        StatusWord::SecureMessagingIncorrect
+    );
     // With a wrong MAC: 6988 and the record is unchanged.
-    let mut cmd = with_mac(&mut c, &h, "UKSSSE", [0x04, 0xDC, 7, 4], &rec);
+    let mut cmd = with_mac(&mut c, &h, "STKSSSE", [0x04, 0xDC, 7, 4], &rec);
     let mut data = cmd.data().to_vec();
     let n = data.len();
     data[n - 1] ^= 0xFF;
@@ -360,7 +366,8 @@ fn update_record_plain_and_with_mac() {
         StatusWord::SecureMessagingIncorrect
     );
     assert_eq!(&ok(&mut c, "00B2070400")[2..], b"X00000019");
-    let cmd = with_mac(&mut c, &h, "UKSSSE", [0x04, 0xDC, 7, 4], &rec);
+    // Under STK (02 §2.3), the record is written.
+    let cmd = with_mac(&mut c, &h, "STKSSSE", [0x04, 0xDC, 7, 4], &rec);
     assert!(send(&mut c, &cmd).is_success());
     assert_eq!(&ok(&mut c, "00B2070400")[2..], b"Y12345678");
     // After external authentication, a plain update; wrong tag and length refused.

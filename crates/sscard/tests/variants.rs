@@ -205,3 +205,65 @@ fn fdda_version_00_signs_the_unpredictable_number_only() {
         4 + 6 + 2 + 1
     );
 }
+
+fn approve(
+    p: &Arc<sscard_profile::Profile>,
+    image: CardImage,
+) -> sscard::Result<sscard::ops::payment::Purchase> {
+    use sscard::ops::payment::PurchaseRequest;
+    let mut t = terminal(p, image);
+    let today = sscard_crypto::pboc::YearMonth {
+        year: 2026,
+        month: 12,
+    };
+    t.purchase(
+        &PurchaseRequest::cny(100, [0x26, 0x12, 0x01], today),
+        &ca_keys(),
+    )
+}
+
+/// A card whose data preparation wrote every BER length in the long form
+/// (`81 LL`): the static data is the record bytes as read, so the ICC
+/// certificate verifies and the purchase is approved (issue 14 point 5);
+/// a terminal that re-encoded the records would decline it.
+#[test]
+fn non_minimal_lengths_in_signed_records_are_approved() {
+    use sscard::ops::payment::Outcome;
+    let text = std::fs::read_to_string(root().join("card-profiles/ssc-3.0.toml")).unwrap();
+    let variant = format!("{text}\n[variant]\nrecord_lengths = \"long\"\n");
+    let p = Arc::new(sscard_profile::load_str("ssc-3.0.toml", &variant).unwrap());
+    assert!(p.variant.long_lengths);
+    let h = Holder::load_file(root().join("fixtures/holders/zhang-san.toml")).unwrap();
+    let image = payment_card(&p, &h);
+    let first = image
+        .records
+        .iter()
+        .find(|(k, _)| k.ends_with("/SFI1"))
+        .and_then(|(_, r)| r.get(&1))
+        .unwrap()
+        .0
+        .clone();
+    assert_eq!(&first[..2], &[0x70, 0x81], "the long form on the card");
+    let ok = approve(&p, image).unwrap();
+    assert_eq!(ok.outcome, Outcome::Approved, "{:?}", ok.steps);
+}
+
+/// A signed record of SFI 1–10 that is not a `70` template fails offline
+/// data authentication (EMV Book 3 §10.3): not approved.
+#[test]
+fn a_signed_record_that_is_not_a_70_template_fails() {
+    let p = Arc::new(sscard_profile::load_file(root().join("card-profiles/ssc-3.0.toml")).unwrap());
+    let h = Holder::load_file(root().join("fixtures/holders/zhang-san.toml")).unwrap();
+    let mut image = payment_card(&p, &h);
+    let rec = image
+        .records
+        .iter_mut()
+        .find(|(k, _)| k.ends_with("/SFI1"))
+        .and_then(|(_, r)| r.get_mut(&1))
+        .unwrap();
+    assert_eq!(rec.0[0], 0x70);
+    rec.0[0] = 0x77;
+    let e = approve(&p, image).unwrap_err();
+    assert_eq!(e.code(), -21, "{e}");
+    assert!(e.to_string().contains("not a 70 template"), "{e}");
+}

@@ -106,6 +106,17 @@ impl Checker<'_> {
         let card = self.card(&raw.card)?;
         let dfs = self.dfs(&raw.df)?;
         let keys = self.keys(&raw.key, card.kind)?;
+        for d in &raw.df {
+            if let Some(k) = &d.maintenance_key {
+                if !keys.iter().any(|x| &x.name == k.get_ref()) {
+                    return Err(self.bad(
+                        k,
+                        d.path.get_ref().as_str(),
+                        format!("maintenance key {} is not in the key table", k.get_ref()),
+                    ));
+                }
+            }
+        }
         let pins = self.pins(&raw.pin, &dfs, &keys)?;
         let mut names = BTreeSet::new();
         let mut efs = Vec::with_capacity(raw.ef.len());
@@ -161,6 +172,7 @@ impl Checker<'_> {
         let order = pick(&v.record_order, "record_order", &["profile", "reversed"])?;
         let padding = pick(&v.text_padding, "text_padding", &["00", "20", "FF"])?;
         let transport = pick(&v.transport, "transport", &["T=1", "T=0"])?;
+        let lengths = pick(&v.record_lengths, "record_lengths", &["minimal", "long"])?;
         Ok(Variant {
             records_reversed: order.as_deref() == Some("reversed"),
             text_padding: match padding.as_deref() {
@@ -169,6 +181,7 @@ impl Checker<'_> {
                 _ => 0x00,
             },
             t0: transport.as_deref() == Some("T=0"),
+            long_lengths: lengths.as_deref() == Some("long"),
         })
     }
 
@@ -291,6 +304,7 @@ impl Checker<'_> {
                 label: d.label.clone(),
                 algorithm_template: d.algorithm_template,
                 directory_sfi: d.directory_sfi.as_ref().map(|s| *s.get_ref()),
+                maintenance_key: d.maintenance_key.as_ref().map(|k| k.get_ref().clone()),
             });
         }
         Ok(out)

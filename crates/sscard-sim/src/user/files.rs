@@ -71,8 +71,15 @@ impl UserCard {
             return sw(StatusWord::IncompatibleFileStructure);
         }
         let secure = cmd.cla == 0x04;
+        // The MAC of a secure-messaging UPDATE is under the DF's maintenance
+        // key (STK, 02 §2.3); a DF without one uses the file's update key.
+        let sm_key = self
+            .profile
+            .maintenance_key(&ef.df)
+            .or(ef.update.key())
+            .map(str::to_owned);
         let data = if secure {
-            match self.check_sm_mac(tx.image(), cmd, ef.update.key()) {
+            match self.check_sm_mac(tx.image(), cmd, sm_key.as_deref()) {
                 Ok(d) => d,
                 Err(s) => return sw(s),
             }

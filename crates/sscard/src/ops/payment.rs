@@ -166,6 +166,22 @@ fn bytes_of(list: &[Tlv], tag: u32) -> Vec<u8> {
         .to_vec()
 }
 
+/// What a signed record adds to the static data (04 §4.3, EMV Book 3
+/// §10.3), from the bytes as read, never re-encoded: for SFI 1–10 the value
+/// of the `70` template (a signed record that is not one fails offline
+/// authentication), for SFI 11–30 the whole record.
+fn signed_bytes(sfi: u8, rec: &[u8]) -> Result<&[u8]> {
+    if sfi > 10 {
+        return Ok(rec);
+    }
+    match sscard_apdu::tlv_view::iter(rec).next() {
+        Some(Ok(v)) if v.tag().number() == 0x70 => Ok(v.value()),
+        _ => Err(not_genuine(format!(
+            "a signed record of SFI {sfi} is not a 70 template"
+        ))),
+    }
+}
+
 fn malformed(command: &'static str, reason: impl Into<String>) -> Error {
     Error::Malformed {
         command,
@@ -302,7 +318,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 let t =
                     Tlv::parse_one(&rec).map_err(|e| malformed("READ RECORD", e.to_string()))?;
                 if n < first.saturating_add(signed) {
-                    static_data.extend(tlv::encode_all(t.children()));
+                    static_data.extend_from_slice(signed_bytes(sfi_byte >> 3, &rec)?);
                 }
                 objects.extend(t.children().to_vec());
             }

@@ -460,6 +460,9 @@ pub struct Payment {
     pub priority: u8,
     /// `9F38` PDOL.
     pub pdol: Dol,
+    /// CDOL1 (`8C`): what GENERATE AC carries, for the online path (the
+    /// e-cash load's ARQC). Written into the records when set.
+    pub cdol1: Option<Dol>,
     /// `82` AIP.
     pub aip: [u8; 2],
     /// `8F` CA public key index.
@@ -478,6 +481,9 @@ pub struct Payment {
     /// `9F27` [design: a card variant]: many qPBOC cards leave it out and
     /// give the cryptogram type in `9F10` only.
     pub gpo_sends_cid: bool,
+    /// [design: a card variant] The card refuses READ RECORD in the
+    /// financial application before GET PROCESSING OPTIONS (`6985`).
+    pub records_after_gpo: bool,
     /// AFL.
     pub afl: Vec<AflEntry>,
     /// Records.

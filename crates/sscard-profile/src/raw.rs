@@ -160,6 +160,7 @@ pub(crate) struct Payment {
     #[serde(default)]
     pub priority: u8,
     pub pdol: S<String>,
+    pub cdol1: Option<S<String>>,
     pub aip: S<String>,
     pub ca_index: S<String>,
     pub rid: S<String>,
@@ -169,6 +170,8 @@ pub(crate) struct Payment {
     pub mac_key: S<String>,
     #[serde(default = "yes")]
     pub gpo_sends_cid: bool,
+    #[serde(default)]
+    pub records_after_gpo: bool,
     #[serde(default)]
     pub afl: Vec<Afl>,
     #[serde(default)]

@@ -315,6 +315,9 @@ pub fn personalise_payment(
     values.insert(0x9F4A, vec![0x82]);
     values.insert(0x9F69, card_data);
     values.insert(0x9F4D, vec![pay.ecash.log_sfi, pay.ecash.log_records]);
+    if let Some(c) = &pay.cdol1 {
+        values.insert(0x8C, c.to_bytes());
+    }
     let long = profile.variant.long_lengths;
     let record =
         |tags: &[u32], values: &std::collections::BTreeMap<u32, Vec<u8>>| -> Result<Vec<u8>> {

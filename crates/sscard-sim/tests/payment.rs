@@ -47,8 +47,20 @@ fn ca_key() -> PublicKey {
 
 /// The terminal's PDOL data for `amount` fen.
 fn pdol_data(pdol: &Dol, amount: u32, sm: u8, un: [u8; 4]) -> Vec<u8> {
+    pdol_data_with(pdol, amount, sm, un, [0x20, 0x00, 0x00, 0x00], 0x00)
+}
+
+/// PDOL data with the TTQ `ttq` and transaction type `tx_type`.
+fn pdol_data_with(
+    pdol: &Dol,
+    amount: u32,
+    sm: u8,
+    un: [u8; 4],
+    ttq: [u8; 4],
+    tx_type: u8,
+) -> Vec<u8> {
     let mut v = std::collections::BTreeMap::new();
-    v.insert(0x9F66, vec![0x28, 0x00, 0x00, 0x00]);
+    v.insert(0x9F66, ttq.to_vec());
     v.insert(
         0x9F02,
         sscard_apdu::field::n_encode_u64(u64::from(amount), 6).unwrap(),
@@ -57,7 +69,7 @@ fn pdol_data(pdol: &Dol, amount: u32, sm: u8, un: [u8; 4]) -> Vec<u8> {
     v.insert(0x9F1A, vec![0x01, 0x56]);
     v.insert(0x5F2A, vec![0x01, 0x56]);
     v.insert(0x9A, vec![0x26, 0x11, 0x23]);
-    v.insert(0x9C, vec![0x00]);
+    v.insert(0x9C, vec![tx_type]);
     v.insert(0x9F37, un.to_vec());
     v.insert(0xDF69, vec![sm]);
     pdol.build(&v)
@@ -223,6 +235,20 @@ fn online_when_over_the_limit_and_errors() {
         tlv::find_tag(&tags, 0x9F27).and_then(Tlv::bytes),
         Some(&[0x80][..])
     );
+    // An offline-only reader (TTQ byte 1 b4): the card cannot go online
+    // there, so it declines (AAC) and the balance stays.
+    ok(&mut c, SELECT_AID);
+    let pdol = c.applet().profile().payment.clone().unwrap().pdol;
+    let r = gpo(
+        &mut c,
+        &pdol_data_with(&pdol, 60_000, 0x01, [1; 4], [0x28, 0, 0, 0], 0x00),
+    );
+    let tags = Tlv::parse_all(r.data()).unwrap();
+    assert_eq!(
+        find_path(&tags, &[0x77, 0x9F27]).and_then(Tlv::bytes),
+        Some(&[0x00][..])
+    );
+    assert_eq!(ecash_balance(&mut c), 10_000);
     // A terminal without SM (DF69 = 00), a wrong PDOL length, GPO outside the application.
     ok(&mut c, SELECT_AID);
     let pdol = c.applet().profile().payment.clone().unwrap().pdol;
@@ -243,14 +269,68 @@ fn online_when_over_the_limit_and_errors() {
     assert_eq!(tx(&mut c, "00B2020C00").sw(), StatusWord::RecordNotFound);
 }
 
-/// The issuer's load script for `balance`, MACed under the card's FIN_MAC key and ATC.
-fn load_script(h: &sscard_profile::holder::Holder, atc: u16, balance: u32) -> Command {
+/// A load's GPO (type 60) and GENERATE AC: the ATC and the ARQC.
+fn arqc(c: &mut Simulator<UserCard>) -> (u16, [u8; 8]) {
+    try_arqc(c).unwrap()
+}
+
+/// As [`arqc`], a tear passed on.
+fn try_arqc(c: &mut Simulator<UserCard>) -> Result<(u16, [u8; 8]), sscard_sim::Error> {
+    let mut send = |cmd: Command| -> Result<Response, sscard_sim::Error> {
+        Ok(Response::from_bytes(&c.transmit(&cmd.to_bytes())?).unwrap())
+    };
+    let select = Command::from_bytes(&hex::decode(SELECT_AID).unwrap()).unwrap();
+    assert!(send(select)?.is_success());
+    let pay = c.applet().profile().payment.clone().unwrap();
+    let data = pdol_data_with(&pay.pdol, 5_000, 0x01, [9; 4], [0x20, 0x80, 0, 0], 0x60);
+    let t = Tlv::primitive(0x83, data).unwrap().to_bytes();
+    let mut send = |cmd: Command| -> Result<Response, sscard_sim::Error> {
+        Ok(Response::from_bytes(&c.transmit(&cmd.to_bytes())?).unwrap())
+    };
+    let r = send(
+        Command::new(0x80, 0xA8, 0, 0)
+            .with_data(t)
+            .unwrap()
+            .with_le(256)
+            .unwrap(),
+    )?;
+    assert!(r.is_success(), "{}", r.sw());
+    let mut v = std::collections::BTreeMap::new();
+    v.insert(0x9F02, vec![0, 0, 0, 0, 0x50, 0]);
+    let data = pay.cdol1.unwrap().build(&v);
+    let r = send(
+        Command::new(0x80, 0xAE, 0x80, 0)
+            .with_data(data)
+            .unwrap()
+            .with_le(256)
+            .unwrap(),
+    )?;
+    assert!(r.is_success(), "{}", r.sw());
+    let t = Tlv::parse_all(r.data()).unwrap();
+    let get = |tag| {
+        find_path(&t, &[0x77, tag])
+            .and_then(Tlv::bytes)
+            .unwrap()
+            .to_vec()
+    };
+    assert_eq!(get(0x9F27), [0x80]);
+    Ok((
+        u16::from_be_bytes(get(0x9F36).try_into().unwrap()),
+        get(0x9F26).try_into().unwrap(),
+    ))
+}
+
+/// The issuer's load script for `balance`: its MAC under the card's FIN_MAC
+/// key and ATC covers the header, the ATC and the ARQC, then the data.
+fn load_script(h: &sscard_profile::holder::Holder, atc: u16, ac: [u8; 8], balance: u32) -> Command {
     let key = card_key(h, "FIN_MAC");
     let mut f = [0u8; 8];
     f[..2].copy_from_slice(&atc.to_be_bytes());
     let session = sscard_crypto::Scheme::Sm4.session_key(&key, &f);
     let bal = sscard_apdu::field::n_encode_u64(u64::from(balance), 6).unwrap();
     let mut input = vec![0x04, 0xDA, 0x9F, 0x79, 0x0A];
+    input.extend(atc.to_be_bytes());
+    input.extend(ac);
     input.extend(&bal);
     let m = sscard_crypto::Scheme::Sm4.mac(&session, &[], &input);
     let mut data = bal;
@@ -265,8 +345,14 @@ fn load_script_needs_the_mac() {
     let (p, h, img) = payment_image(1_000);
     let mut c = Simulator::new(UserCard::new(p), img);
     c.power_on();
+    // Without an ARQC first: 6985.
     ok(&mut c, SELECT_AID);
-    let mut bad = load_script(&h, 0, 50_000).data().to_vec();
+    assert_eq!(
+        send(&mut c, &load_script(&h, 1, [0; 8], 50_000)).sw(),
+        StatusWord::ConditionsNotSatisfied
+    );
+    let (atc, ac) = arqc(&mut c);
+    let mut bad = load_script(&h, atc, ac, 50_000).data().to_vec();
     bad[9] ^= 1;
     assert_eq!(
         send(
@@ -277,17 +363,26 @@ fn load_script_needs_the_mac() {
         StatusWord::SecureMessagingIncorrect
     );
     assert_eq!(ecash_balance(&mut c), 1_000);
+    let (atc, ac) = arqc(&mut c);
     assert_eq!(
-        send(&mut c, &load_script(&h, 0, 200_000)).sw(),
+        send(&mut c, &load_script(&h, atc, ac, 200_000)).sw(),
         StatusWord::WrongData
     );
-    assert!(send(&mut c, &load_script(&h, 0, 50_000)).is_success());
+    let (atc, ac) = arqc(&mut c);
+    assert!(send(&mut c, &load_script(&h, atc, ac, 50_000)).is_success());
     assert_eq!(ecash_balance(&mut c), 50_000);
-    // A script for another ATC is refused.
+    // The same script again (one script per ARQC), and a script for the
+    // next ARQC built on the old cryptogram: refused.
     assert_eq!(
-        send(&mut c, &load_script(&h, 7, 60_000)).sw(),
+        send(&mut c, &load_script(&h, atc, ac, 50_000)).sw(),
+        StatusWord::ConditionsNotSatisfied
+    );
+    let (atc2, _) = arqc(&mut c);
+    assert_eq!(
+        send(&mut c, &load_script(&h, atc2, ac, 60_000)).sw(),
         StatusWord::SecureMessagingIncorrect
     );
+    assert_eq!(ecash_balance(&mut c), 50_000);
 }
 
 #[test]
@@ -327,13 +422,12 @@ fn tearing_the_ecash_purchase() {
 #[test]
 fn tearing_the_load_script() {
     let (p, h, start) = payment_image(1_000);
-    let script = load_script(&h, 0, 30_000).to_bytes();
     tear_everywhere(
         &start,
         p,
         |c| {
-            c.transmit(&hex::decode(SELECT_AID).unwrap())?;
-            let r = c.transmit(&script)?;
+            let (atc, ac) = try_arqc(c)?;
+            let r = c.transmit(&load_script(&h, atc, ac, 30_000).to_bytes())?;
             assert_eq!(r[r.len() - 2..], [0x90, 0x00]);
             Ok(())
         },

@@ -552,6 +552,7 @@ fn purchase_request(amount: u32) -> sscard::ops::payment::PurchaseRequest {
             year: 2026,
             month: 11,
         },
+        online_capable: false,
     }
 }
 
@@ -565,10 +566,15 @@ fn contactless_purchase_with_fdda() {
     assert_eq!(p.steps.len(), 5, "{:?}", p.steps);
     assert_eq!(p.available, Some(7_420));
     assert_eq!(t.ecash().unwrap(), [7_420, 100_000, 50_000, 10_000]);
-    // Over the single limit: online, no offline authentication.
-    let p = t.purchase(&purchase_request(60_000), &ca).unwrap();
+    // Over the single limit on an online-capable terminal: online, no
+    // offline authentication.
+    let p = t.purchase(&purchase_request(60_000).online(), &ca).unwrap();
     assert_eq!(p.outcome, Outcome::Online);
     assert_eq!(p.cryptogram.len(), 8);
+    // The same on an offline-only reader (its TTQ says so): declined, as
+    // the card cannot ask it for an online authorisation.
+    let p = t.purchase(&purchase_request(60_000), &ca).unwrap();
+    assert_eq!(p.outcome, Outcome::Declined);
     // Without the CA key the card cannot be authenticated offline.
     let e = t.purchase(&purchase_request(100), &[]).unwrap_err();
     assert!(

@@ -85,6 +85,7 @@ fn run<C: Transport>(card: C, op: &str, record: bool) -> (String, Option<Trace>)
                             year: 2026,
                             month: 11,
                         },
+                        online_capable: false,
                     },
                     &ca,
                 )

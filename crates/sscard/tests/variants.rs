@@ -163,7 +163,7 @@ fn no_9f27_in_the_gpo_answer() {
     // Above the balance: the card asks to go online, and says so in 9F10 only.
     let online = t
         .purchase(
-            &PurchaseRequest::cny(1_000_000, [0x26, 0x12, 0x01], today),
+            &PurchaseRequest::cny(1_000_000, [0x26, 0x12, 0x01], today).online(),
             &ca,
         )
         .unwrap();
@@ -266,4 +266,45 @@ fn a_signed_record_that_is_not_a_70_template_fails() {
     let e = approve(&p, image).unwrap_err();
     assert_eq!(e.code(), -21, "{e}");
     assert!(e.to_string().contains("not a 70 template"), "{e}");
+}
+
+/// `iReadICCardNum` on a card that refuses READ RECORD before GET
+/// PROCESSING OPTIONS (`6985`): the host runs GPO, then reads the PAN; a
+/// card with no `5A` in its records gives it from track 2 (`57`).
+#[test]
+fn the_pan_of_a_card_that_reads_records_only_after_gpo() {
+    let text = std::fs::read_to_string(root().join("card-profiles/ssc-3.0.toml")).unwrap();
+    let after_gpo = text.replacen("\nmac_key = ", "\nrecords_after_gpo = true\nmac_key = ", 1);
+    assert_ne!(after_gpo, text);
+    let no_5a = after_gpo.replace(
+        r#"tags = ["57", "5A", "5F24", "5F25", "5F34"]"#,
+        r#"tags = ["57", "5F24", "5F25", "5F34"]"#,
+    );
+    assert_ne!(no_5a, after_gpo);
+    let h = Holder::load_file(root().join("fixtures/holders/zhang-san.toml")).unwrap();
+    let pan = h.record().pan.clone().unwrap();
+    for (what, variant) in [("5A after GPO", after_gpo), ("track 2 only", no_5a)] {
+        let p = Arc::new(sscard_profile::load_str("ssc-3.0.toml", &variant).unwrap());
+        assert!(p.payment.as_ref().unwrap().records_after_gpo);
+        let image = payment_card(&p, &h);
+        let mut t = terminal(&p, image);
+        t.card.record("pan");
+        assert_eq!(t.read_pan().unwrap(), pan, "{what}");
+        let trace = t.card.take_trace().unwrap();
+        let names: Vec<&str> = trace.exchanges.iter().map(|e| e.name.as_str()).collect();
+        assert!(
+            names.contains(&"GET PROCESSING OPTIONS"),
+            "{what}: {names:?}"
+        );
+    }
+    // The standard card: no GPO, no transaction.
+    let p = Arc::new(sscard_profile::load_str("ssc-3.0.toml", &text).unwrap());
+    let mut t = terminal(&p, payment_card(&p, &h));
+    t.card.record("pan");
+    assert_eq!(t.read_pan().unwrap(), pan);
+    let trace = t.card.take_trace().unwrap();
+    assert!(trace
+        .exchanges
+        .iter()
+        .all(|e| e.name != "GET PROCESSING OPTIONS"));
 }

@@ -129,6 +129,14 @@ impl Checker<'_> {
             label: p.label.clone(),
             priority: p.priority,
             pdol,
+            cdol1: match &p.cdol1 {
+                Some(c) => {
+                    let b = hex_bytes(c.get_ref())
+                        .ok_or_else(|| self.bad(c, at, "CDOL1 is not hex"))?;
+                    Some(Dol::parse(&b).map_err(|e| self.bad(c, at, format!("CDOL1: {e}")))?)
+                }
+                None => None,
+            },
             aip: [aip[0], aip[1]],
             ca_index,
             rid,
@@ -137,6 +145,7 @@ impl Checker<'_> {
             ac_key: p.ac_key.get_ref().clone(),
             mac_key: p.mac_key.get_ref().clone(),
             gpo_sends_cid: p.gpo_sends_cid,
+            records_after_gpo: p.records_after_gpo,
             afl,
             records,
             ecash: Ecash {

@@ -36,6 +36,12 @@ struct Volatile {
     debit: Option<debit::Pending>,
     /// The public key file an EXPORT PUBLIC KEY selected.
     export: Option<String>,
+    /// GET PROCESSING OPTIONS ran in the financial application.
+    gpo_done: bool,
+    /// A load's GPO waiting for its GENERATE AC: the ATC.
+    load_atc: Option<u16>,
+    /// The last ARQC (ATC, cryptogram), for the issuer script's MAC.
+    arqc: Option<(u16, [u8; 8])>,
 }
 
 /// The user card's logic over a profile.
@@ -197,6 +203,7 @@ impl Applet for UserCard {
             (0x80, 0xA8) => self.gpo(tx, cmd),
             (0x80, 0xCA) => self.get_data(tx.image(), cmd),
             (0x04, 0xDA) => self.put_data(tx, cmd),
+            (0x80, 0xAE) => self.generate_ac(tx.image(), cmd),
             (0x80, 0xE6) => Self::end_personalisation(tx, cmd),
             (0x00 | 0x04 | 0x80 | 0x84, _) => sw(StatusWord::InsNotSupported),
             _ => sw(StatusWord::ClaNotSupported),

@@ -31,6 +31,9 @@ pub const LOG_FORMAT: &str = "9A039F21039F02069F03069F1A025F2A029C019F3602";
 /// Cryptogram information: TC (offline approved) and ARQC (go online).
 const CID_TC: u8 = 0x40;
 const CID_ARQC: u8 = 0x80;
+const CID_AAC: u8 = 0x00;
+/// Transaction type (`9C`) of an electronic cash load [design].
+pub const ECASH_LOAD: u8 = 0x60;
 
 fn n6(v: u32) -> Vec<u8> {
     sscard_apdu::field::n_encode_u64(u64::from(v), 6).unwrap_or_else(|_| vec![0; 6])
@@ -98,6 +101,9 @@ impl UserCard {
                     .ok_or(StatusWord::RecordNotFound),
             );
         }
+        if pay.records_after_gpo && !self.v.gpo_done {
+            return Some(Err(StatusWord::ConditionsNotSatisfied));
+        }
         let key = format!("{}/SFI{sfi}", pay.application);
         Some(
             image
@@ -127,6 +133,7 @@ impl UserCard {
             .map(|(t, b)| (t.number(), b.to_vec()))
             .collect();
         let get = |tag: u32| v.get(&tag).cloned().unwrap_or_default();
+        self.v.gpo_done = true;
         // DF69 = 01: the terminal does SM. Anything else: not for this card.
         if get(0xDF69) != [0x01] {
             return sw(StatusWord::ConditionsNotSatisfied);
@@ -142,11 +149,42 @@ impl UserCard {
             return sw(StatusWord::ReferenceNotFound);
         };
         let atc = ecash.atc.wrapping_add(1);
+        // A load runs the online path: the AIP and AFL now, the ARQC from
+        // GENERATE AC (04 §4.4).
+        if get(0x9C) == [ECASH_LOAD] {
+            self.v.load_atc = Some(atc);
+            self.v.arqc = None;
+            tx.edit().ecash.get_or_insert(ecash).atc = atc;
+            let list = [
+                Tlv::primitive(0x82, pay.aip),
+                Tlv::primitive(0x94, pay.afl_bytes()),
+                Tlv::primitive(0x9F36, atc.to_be_bytes()),
+            ];
+            return match list
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+                .and_then(|l| Tlv::constructed(0x77, l))
+            {
+                Ok(t) => Response::ok(t.to_bytes()),
+                Err(_) => sw(StatusWord::NoDiagnosis),
+            };
+        }
+        // The TTQ (9F66): byte 1 b6 qPBOC supported, b4 offline-only reader;
+        // byte 2 b8 online cryptogram required.
+        let ttq = get(0x9F66);
+        let offline_only = ttq.first().is_some_and(|b| b & 0x08 != 0);
+        let online_required = ttq.get(1).is_some_and(|b| b & 0x80 != 0);
         let offline = get(0x5F2A) == pay.currency
             && amount <= pay.ecash.single_limit
             && amount <= ecash.balance
-            && get(0x9F66).first().is_some_and(|b| b & 0x20 != 0);
-        let cid = if offline { CID_TC } else { CID_ARQC };
+            && ttq.first().is_some_and(|b| b & 0x20 != 0)
+            && !online_required;
+        // A purchase that must go online on a reader that cannot: declined.
+        let cid = match (offline, offline_only) {
+            (true, _) => CID_TC,
+            (false, true) => CID_AAC,
+            (false, false) => CID_ARQC,
+        };
         let mut ac_input = Vec::new();
         for tag in [0x9F02, 0x9F03, 0x9F1A, 0x95, 0x5F2A, 0x9A, 0x9C, 0x9F37] {
             ac_input.extend(get(tag));
@@ -162,7 +200,11 @@ impl UserCard {
         // Issuer application data (PBOC): length 07, DKI, CVN, CVR (its
         // length 03, then byte 1 whose bits 6-5 give the cryptogram type:
         // 01 TC, 10 ARQC), algorithm 04 (SM).
-        let cvr1 = if offline { 0x10 } else { 0x20 };
+        let cvr1 = match cid {
+            CID_TC => 0x10,
+            CID_ARQC => 0x20,
+            _ => 0x00,
+        };
         let mut out = vec![
             Tlv::primitive(0x82, pay.aip),
             Tlv::primitive(0x94, pay.afl_bytes()),
@@ -258,7 +300,57 @@ impl UserCard {
         }
     }
 
-    /// The load script `04 DA 9F 79 0A <new balance n6> <MAC 4>`.
+    /// GENERATE AC `80 AE <P1> 00 Lc <CDOL1 data>` after a load's GPO: the
+    /// ARQC (P1 `80`; `00` asks an AAC) over the CDOL1 data, AIP and ATC,
+    /// kept for the issuer script's MAC.
+    pub(super) fn generate_ac(&mut self, image: &CardImage, cmd: &Command) -> Response {
+        let Some(pay) = self.in_payment().cloned() else {
+            return sw(StatusWord::ConditionsNotSatisfied);
+        };
+        let (Some(atc), Some(cdol1)) = (self.v.load_atc.take(), pay.cdol1.as_ref()) else {
+            return sw(StatusWord::ConditionsNotSatisfied);
+        };
+        if !matches!(cmd.p1, 0x00 | 0x80) || cmd.p2 != 0x00 {
+            return sw(StatusWord::WrongP1P2);
+        }
+        let Ok(items) = cdol1.split(cmd.data()) else {
+            return sw(StatusWord::WrongLength);
+        };
+        let Some(ac_key) = Self::card_key(image, &pay.ac_key) else {
+            return sw(StatusWord::ReferenceNotFound);
+        };
+        let mut ac_input: Vec<u8> = items.iter().flat_map(|(_, b)| b.to_vec()).collect();
+        ac_input.extend_from_slice(&pay.aip);
+        ac_input.extend_from_slice(&atc.to_be_bytes());
+        let block = mac::cbc_mac_block(&atc_key(&ac_key, atc), &[0; 16], &ac_input);
+        let mut ac = [0u8; 8];
+        ac.copy_from_slice(&block[..8]);
+        let (cid, cvr1) = if cmd.p1 == 0x80 {
+            self.v.arqc = Some((atc, ac));
+            (CID_ARQC, 0x20)
+        } else {
+            (CID_AAC, 0x00)
+        };
+        let list = [
+            Tlv::primitive(0x9F27, [cid]),
+            Tlv::primitive(0x9F36, atc.to_be_bytes()),
+            Tlv::primitive(0x9F26, ac.to_vec()),
+            Tlv::primitive(0x9F10, vec![0x07, 0x01, 0x01, 0x03, cvr1, 0x00, 0x00, 0x04]),
+        ];
+        match list
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|l| Tlv::constructed(0x77, l))
+        {
+            Ok(t) => Response::ok(t.to_bytes()),
+            Err(_) => sw(StatusWord::NoDiagnosis),
+        }
+    }
+
+    /// The load script `04 DA 9F 79 0A <new balance n6> <MAC 4>`: its MAC
+    /// covers the header, the ATC and the cryptogram of the ARQC that asked
+    /// for the load, then the data (04 §4.4), so a captured script cannot be
+    /// replayed. One script per ARQC.
     pub(super) fn put_data(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
         let Some(pay) = self.in_payment().cloned() else {
             return sw(StatusWord::ConditionsNotSatisfied);
@@ -270,15 +362,17 @@ impl UserCard {
         if d.len() != 10 {
             return sw(StatusWord::WrongLength);
         }
-        let Some(ecash) = tx.image().ecash.clone() else {
+        let Some((atc, ac)) = self.v.arqc.take() else {
             return sw(StatusWord::ConditionsNotSatisfied);
         };
         let Some(key) = Self::card_key(tx.image(), &pay.mac_key) else {
             return sw(StatusWord::ReferenceNotFound);
         };
         let mut input = vec![cmd.cla, cmd.ins, cmd.p1, cmd.p2, 0x0A];
+        input.extend_from_slice(&atc.to_be_bytes());
+        input.extend_from_slice(&ac);
         input.extend_from_slice(&d[..6]);
-        let expected = Scheme::Sm4.mac(&atc_key(&key, ecash.atc), &[], &input);
+        let expected = Scheme::Sm4.mac(&atc_key(&key, atc), &[], &input);
         if !bool::from(expected.as_slice().ct_eq(&d[6..])) {
             return sw(StatusWord::SecureMessagingIncorrect);
         }

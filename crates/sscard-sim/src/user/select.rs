@@ -86,6 +86,7 @@ impl UserCard {
             });
         }
         self.v.df = path.to_owned();
+        self.v.gpo_done = false;
         self.v.ef = None;
         match self.profile.df(path) {
             Some(df) if p2 != 0x0C => match self.fci(df) {

@@ -5,10 +5,12 @@
 pub mod basic;
 pub mod card_info;
 pub mod debit;
+pub mod ecash_load;
 pub mod file_addr;
 pub mod genuine;
 pub mod hsm;
 pub mod log;
+pub mod pan;
 pub mod payment;
 pub mod perso;
 mod perso_check;

@@ -94,6 +94,9 @@ pub struct PurchaseRequest {
     pub unpredictable_number: Option<[u8; 4]>,
     /// Today, for certificate expiry.
     pub today: YearMonth,
+    /// Whether this terminal can go online: the TTQ says so truly (an
+    /// offline-only reader gets a decline, not an ARQC it cannot send).
+    pub online_capable: bool,
 }
 
 impl PurchaseRequest {
@@ -107,8 +110,52 @@ impl PurchaseRequest {
             date,
             unpredictable_number: None,
             today,
+            online_capable: false,
         }
     }
+
+    /// The same purchase on a terminal that can go online.
+    #[must_use]
+    pub fn online(mut self) -> Self {
+        self.online_capable = true;
+        self
+    }
+}
+
+/// The terminal transaction qualifiers (`9F66`) of this terminal: byte 1
+/// b6 qPBOC supported, b4 offline-only reader (unless `online_capable`);
+/// byte 2 b8 online cryptogram required (`online_required`).
+pub fn ttq(online_capable: bool, online_required: bool) -> [u8; 4] {
+    [
+        0x20 | if online_capable { 0x00 } else { 0x08 },
+        if online_required { 0x80 } else { 0x00 },
+        0x00,
+        0x00,
+    ]
+}
+
+/// The PDOL values a terminal sends (04 §4.1) for `amount` of transaction
+/// type `tx_type` with unpredictable number `un`.
+pub(crate) fn pdol_values(
+    req: &PurchaseRequest,
+    amount: &[u8],
+    tx_type: u8,
+    ttq: [u8; 4],
+    un: [u8; 4],
+) -> BTreeMap<u32, Vec<u8>> {
+    let mut v = BTreeMap::new();
+    v.insert(0x9F66, ttq.to_vec());
+    v.insert(0x9F02, amount.to_vec());
+    v.insert(0x9F03, vec![0; 6]);
+    v.insert(0x9F1A, req.country.to_vec());
+    v.insert(0x95, vec![0; 5]);
+    v.insert(0x5F2A, req.currency.to_vec());
+    v.insert(0x9A, req.date.to_vec());
+    v.insert(0x9C, vec![tx_type]);
+    v.insert(0x9F37, un.to_vec());
+    v.insert(0xDF60, vec![0x00]);
+    v.insert(0xDF69, vec![0x01]);
+    v
 }
 
 /// What the card decided and what the terminal checked.
@@ -159,7 +206,7 @@ pub struct Purchase {
     pub steps: Vec<String>,
 }
 
-fn bytes_of(list: &[Tlv], tag: u32) -> Vec<u8> {
+pub(crate) fn bytes_of(list: &[Tlv], tag: u32) -> Vec<u8> {
     tlv::find_tag(list, tag)
         .and_then(Tlv::bytes)
         .unwrap_or(&[])
@@ -182,7 +229,7 @@ fn signed_bytes(sfi: u8, rec: &[u8]) -> Result<&[u8]> {
     }
 }
 
-fn malformed(command: &'static str, reason: impl Into<String>) -> Error {
+pub(crate) fn malformed(command: &'static str, reason: impl Into<String>) -> Error {
     Error::Malformed {
         command,
         reason: reason.into(),
@@ -215,7 +262,7 @@ fn cryptogram_type(gpo: &[Tlv]) -> u8 {
 
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// PPSE, then the application: its AID, PDOL and log entry (`9F4D`).
-    fn select_payment(&mut self) -> Result<(Vec<u8>, Dol, Vec<u8>)> {
+    pub(crate) fn select_payment(&mut self) -> Result<(Vec<u8>, Dol, Vec<u8>)> {
         self.df = None;
         self.ef = None;
         let ppse = Tlv::parse_all(&self.card.select_name(PPSE)?)
@@ -255,18 +302,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         };
         let amount = n_encode_u64(u64::from(req.amount), 6)
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
-        let mut v = BTreeMap::new();
-        v.insert(0x9F66, vec![0x28, 0x00, 0x00, 0x00]);
-        v.insert(0x9F02, amount.clone());
-        v.insert(0x9F03, vec![0; 6]);
-        v.insert(0x9F1A, req.country.to_vec());
-        v.insert(0x95, vec![0; 5]);
-        v.insert(0x5F2A, req.currency.to_vec());
-        v.insert(0x9A, req.date.to_vec());
-        v.insert(0x9C, vec![0x00]);
-        v.insert(0x9F37, un.to_vec());
-        v.insert(0xDF60, vec![0x00]);
-        v.insert(0xDF69, vec![0x01]);
+        let v = pdol_values(req, &amount, 0x00, ttq(req.online_capable, false), un);
         let data = pdol.build(&v);
         let t83 = Tlv::primitive(0x83, data)
             .map_err(|e| Error::BadArgument(e.to_string()))?
@@ -408,7 +444,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
 
     /// READ RECORD `n` of SFI `sfi`; `None` past the last record (or for
     /// an SFI the application does not have).
-    fn sfi_record(&mut self, sfi: u8, n: u8, s: Sensitivity) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn sfi_record(&mut self, sfi: u8, n: u8, s: Sensitivity) -> Result<Option<Vec<u8>>> {
         let r = self.card.send(
             "READ RECORD",
             &cmd(0x00, 0xB2, n, (sfi << 3) | 0x04, &[], Some(256))?,
@@ -421,35 +457,6 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             }
             sw => Err(Error::from_card("READ RECORD", sw)),
         }
-    }
-
-    /// The financial application's PAN (tag `5A`), read from its records
-    /// without a transaction (no GPO): SFIs 1 to 10 in turn, each up to its
-    /// first missing record. Digits, the `F` padding removed.
-    ///
-    /// # Errors
-    /// Card errors; [`Error::Card`] `6A83` when no record holds a PAN.
-    pub fn read_pan(&mut self) -> Result<String> {
-        self.select_payment()?;
-        for sfi in 1..=10u8 {
-            for n in 1..=16u8 {
-                let Some(r) = self.sfi_record(sfi, n, Sensitivity::PersonalTlv)? else {
-                    break;
-                };
-                let Ok(t) = Tlv::parse_all(&r) else {
-                    continue;
-                };
-                let pan = bytes_of(&t, 0x5A);
-                if !pan.is_empty() {
-                    return sscard_apdu::field::cn_decode(&pan)
-                        .map_err(|e| malformed("READ RECORD", format!("PAN: {e}")));
-                }
-            }
-        }
-        Err(Error::Card {
-            command: "READ RECORD (PAN)",
-            sw: sscard_apdu::StatusWord::RecordNotFound,
-        })
     }
 
     /// Electronic cash balance and limits (GET DATA `9F79 9F77 9F78 9F6D`), fen.

@@ -1,0 +1,141 @@
+//! The financial application's PAN (`iReadICCardNum`): from the records
+//! without a transaction, or — on a card that reads its records only after
+//! GET PROCESSING OPTIONS (`6985`) — after a GPO; from `5A`, else from
+//! track 2 (`57`).
+
+use sscard_apdu::dol::Dol;
+use sscard_apdu::tlv::Tlv;
+use sscard_crypto::pboc::YearMonth;
+
+use super::payment::{bytes_of, malformed, pdol_values, ttq, PurchaseRequest};
+use super::{cmd, Terminal};
+use crate::error::{Error, Result};
+use crate::pin::PinPad;
+use crate::security::SecurityModule;
+use crate::transport::trace::Sensitivity;
+use crate::transport::Transport;
+
+impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
+    /// The financial application's PAN (tag `5A`), read from its records
+    /// without a transaction (no GPO): SFIs 1 to 10 in turn, each up to its
+    /// first missing record. Digits, the `F` padding removed.
+    ///
+    /// # Errors
+    /// Card errors; [`Error::Card`] `6A83` when no record holds a PAN.
+    pub fn read_pan(&mut self) -> Result<String> {
+        let (_, pdol, _) = self.select_payment()?;
+        let mut track2 = None;
+        for sfi in 1..=10u8 {
+            for n in 1..=16u8 {
+                let r = match self.sfi_record(sfi, n, Sensitivity::PersonalTlv) {
+                    Ok(Some(r)) => r,
+                    Ok(None) => break,
+                    // A card that reads its records only after GPO (6985).
+                    Err(Error::Card {
+                        sw: sscard_apdu::StatusWord::ConditionsNotSatisfied,
+                        ..
+                    }) => return self.read_pan_after_gpo(&pdol),
+                    Err(e) => return Err(e),
+                };
+                let Ok(t) = Tlv::parse_all(&r) else {
+                    continue;
+                };
+                match pan_of(&t) {
+                    Some(Found::Pan(p)) => return Ok(p),
+                    Some(Found::Track2(p)) => track2 = track2.or(Some(p)),
+                    None => {}
+                }
+            }
+        }
+        track2.ok_or(Error::Card {
+            command: "READ RECORD (PAN)",
+            sw: sscard_apdu::StatusWord::RecordNotFound,
+        })
+    }
+
+    /// GET PROCESSING OPTIONS (a zero amount on an offline-only reader), then
+    /// the AFL's records: the PAN from `5A`, else from track 2 (`57`), which
+    /// the GPO answer may carry too.
+    fn read_pan_after_gpo(&mut self, pdol: &Dol) -> Result<String> {
+        let req = PurchaseRequest::cny(
+            0,
+            [0x26, 0x01, 0x01],
+            YearMonth {
+                year: 2026,
+                month: 1,
+            },
+        );
+        let un = sscard_crypto::random::bytes::<4>().map_err(|e| Error::Reader(e.to_string()))?;
+        let v = pdol_values(&req, &[0; 6], 0x00, ttq(false, false), un);
+        let t83 = Tlv::primitive(0x83, pdol.build(&v))
+            .map_err(|e| Error::BadArgument(e.to_string()))?
+            .to_bytes();
+        let gpo = self.card.command(
+            "GET PROCESSING OPTIONS",
+            &cmd(0x80, 0xA8, 0x00, 0x00, &t83, Some(256))?,
+            Sensitivity::PersonalTlv,
+        )?;
+        let t77 =
+            Tlv::parse_all(&gpo).map_err(|e| malformed("GET PROCESSING OPTIONS", e.to_string()))?;
+        let inner: Vec<Tlv> = t77.iter().flat_map(|t| t.children().to_vec()).collect();
+        let mut track2 = match pan_of(&inner) {
+            Some(Found::Pan(p)) => return Ok(p),
+            Some(Found::Track2(p)) => Some(p),
+            None => None,
+        };
+        for e in bytes_of(&inner, 0x94).chunks(4) {
+            let [sfi_byte, first, last, _] = <[u8; 4]>::try_from(e)
+                .map_err(|_| malformed("GPO", "AFL is not a multiple of 4"))?;
+            for n in first..=last {
+                let Some(r) = self.sfi_record(sfi_byte >> 3, n, Sensitivity::PersonalTlv)? else {
+                    continue;
+                };
+                let Ok(t) = Tlv::parse_all(&r) else {
+                    continue;
+                };
+                match pan_of(&t) {
+                    Some(Found::Pan(p)) => return Ok(p),
+                    Some(Found::Track2(p)) => track2 = track2.or(Some(p)),
+                    None => {}
+                }
+            }
+        }
+        track2.ok_or(Error::Card {
+            command: "READ RECORD (PAN)",
+            sw: sscard_apdu::StatusWord::RecordNotFound,
+        })
+    }
+}
+
+/// Where a PAN was found.
+enum Found {
+    /// `5A`.
+    Pan(String),
+    /// Track 2 equivalent data `57`: the digits before the `D` separator.
+    Track2(String),
+}
+
+/// The PAN in `list` (searched through templates): `5A`, else track 2.
+fn pan_of(list: &[Tlv]) -> Option<Found> {
+    let all: Vec<&Tlv> = list
+        .iter()
+        .flat_map(|t| std::iter::once(t).chain(t.children().iter()))
+        .collect();
+    let get = |tag: u32| {
+        all.iter()
+            .find(|t| t.tag().number() == tag)
+            .and_then(|t| t.bytes())
+            .map(<[u8]>::to_vec)
+    };
+    if let Some(p) = get(0x5A).and_then(|b| sscard_apdu::field::cn_decode(&b).ok()) {
+        return Some(Found::Pan(p));
+    }
+    let t2 = get(0x57)?;
+    let digits: String = t2
+        .iter()
+        .flat_map(|b| [b >> 4, b & 0x0F])
+        .take_while(|n| *n <= 9)
+        .map(|n| char::from(b'0' + n))
+        .collect();
+    (digits.len() >= 12).then_some(Found::Track2(digits))
+}

@@ -261,6 +261,11 @@ pub struct PayArgs {
     /// The transaction's date and time, `YYYYMMDDHHMMSS` (default: now).
     #[arg(long)]
     pub at: Option<String>,
+    /// Announce an online-capable terminal in the TTQ (this tool has no
+    /// online link: a purchase the card sends online ends "online requested");
+    /// by default the TTQ says offline only, and such a purchase is declined.
+    #[arg(long)]
+    pub online_capable: bool,
 }
 
 /// `prep`.

@@ -388,7 +388,8 @@ pub fn pay(cli: &Cli, a: &PayArgs) -> CliResult<()> {
     let ca = load_ca_keys(&a.ca_keys).map_err(CliError::card)?;
     let mut t = open(&a.card, cli)?;
     let (date, today) = crate::clock::purchase_date(&when);
-    let req = PurchaseRequest::cny(amount.fen(), date, today);
+    let mut req = PurchaseRequest::cny(amount.fen(), date, today);
+    req.online_capable = a.online_capable;
     let p = t.purchase(&req, &ca).map_err(CliError::card)?;
     let mut text = String::new();
     for s in &p.steps {

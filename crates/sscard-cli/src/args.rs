@@ -415,6 +415,14 @@ pub enum TraceCommand {
         /// The second trace.
         b: PathBuf,
     },
+    /// Export a trace as pcapng for Wireshark (GSMTAP SIM over UDP 4729).
+    Pcapng {
+        /// The trace file.
+        file: PathBuf,
+        /// The pcapng file to write.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
 }
 
 /// `profile`.

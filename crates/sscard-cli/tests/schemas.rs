@@ -229,6 +229,11 @@ fn documented_schemas_match_output() {
         ("sim show", vec!["sim", "show", "c.json"], ""),
         ("trace show", vec!["trace", "show", &trace], ""),
         ("trace diff", vec!["trace", "diff", &trace, &trace], ""),
+        (
+            "trace pcapng",
+            vec!["trace", "pcapng", &trace, "-o", "t.pcapng"],
+            "",
+        ),
         ("profile lint", vec!["profile", "lint", "ssc-3.0.toml"], ""),
         ("profile show", vec!["profile", "show", "ssc-3.0.toml"], ""),
         ("man", vec!["man", "--out", "man"], ""),

@@ -1,4 +1,4 @@
-//! `trace show|diff`: recorded sessions, decoded.
+//! `trace show|diff|pcapng`: recorded sessions, decoded or exported.
 
 use serde_json::json;
 use sscard::transport::trace::Trace;
@@ -20,6 +20,25 @@ fn load(path: &std::path::Path) -> CliResult<Trace> {
 /// Runs a trace command.
 pub fn run(cli: &Cli, c: &TraceCommand) -> CliResult<()> {
     match c {
+        TraceCommand::Pcapng { file, out } => {
+            let t = load(file)?;
+            let start = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros() as u64);
+            let bytes = sscard::transport::pcapng::to_pcapng(&t, start).map_err(CliError::input)?;
+            sscard_profile::atomic::write_atomically(out, &bytes).map_err(CliError::input)?;
+            emit(
+                cli,
+                json!({"out": out.display().to_string(), "packets": t.exchanges.len()}),
+                &format!(
+                    "{}: {} packets (GSMTAP SIM, UDP {}), open with wireshark or tshark",
+                    out.display(),
+                    t.exchanges.len(),
+                    sscard::transport::pcapng::GSMTAP_PORT
+                ),
+            );
+            Ok(())
+        }
         TraceCommand::Show { file } => {
             let t = load(file)?;
             let mut text = format!(

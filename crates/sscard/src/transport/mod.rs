@@ -2,6 +2,7 @@
 //! one is in use.
 
 pub mod part10;
+pub mod pcapng;
 pub mod pcsc;
 pub mod pinpad;
 pub mod sim;

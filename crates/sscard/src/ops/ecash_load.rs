@@ -57,33 +57,14 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let amount = n_encode_u64(u64::from(req.amount), 6)
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
         let v = pdol_values(req, &amount, ECASH_LOAD, ttq(true, true), un);
-        let t83 = Tlv::primitive(0x83, pdol.build(&v))
-            .map_err(|e| Error::BadArgument(e.to_string()))?
-            .to_bytes();
-        let gpo = self.card.command(
-            "GET PROCESSING OPTIONS",
-            &cmd(0x80, 0xA8, 0x00, 0x00, &t83, Some(256))?,
-            Sensitivity::PersonalTlv,
-        )?;
-        let t77 =
-            Tlv::parse_all(&gpo).map_err(|e| malformed("GET PROCESSING OPTIONS", e.to_string()))?;
+        let t77 = self.gpo(&pdol, &v)?;
         // CDOL1 from the records of the AFL.
         let mut cdol1 = Vec::new();
-        for e in bytes_of(&t77, 0x94).chunks(4) {
-            let [sfi_byte, first, last, _] = <[u8; 4]>::try_from(e)
-                .map_err(|_| malformed("GPO", "AFL is not a multiple of 4"))?;
-            for n in first..=last {
-                let rec = self.card.command(
-                    "READ RECORD",
-                    &cmd(0x00, 0xB2, n, sfi_byte | 0x04, &[], Some(256))?,
-                    Sensitivity::PersonalTlv,
-                )?;
-                let t =
-                    Tlv::parse_one(&rec).map_err(|e| malformed("READ RECORD", e.to_string()))?;
-                let c = bytes_of(t.children(), 0x8C);
-                if !c.is_empty() {
-                    cdol1 = c;
-                }
+        for (_, _, _, rec) in self.afl_records(&bytes_of(&t77, 0x94))? {
+            let t = Tlv::parse_one(&rec).map_err(|e| malformed("READ RECORD", e.to_string()))?;
+            let c = bytes_of(t.children(), 0x8C);
+            if !c.is_empty() {
+                cdol1 = c;
             }
         }
         let cdol1 = Dol::parse(&cdol1)

@@ -7,8 +7,8 @@ use sscard_apdu::dol::Dol;
 use sscard_apdu::tlv::Tlv;
 use sscard_crypto::pboc::YearMonth;
 
-use super::payment::{bytes_of, malformed, pdol_values, ttq, PurchaseRequest};
-use super::{cmd, Terminal};
+use super::payment::{bytes_of, pdol_values, ttq, PurchaseRequest};
+use super::Terminal;
 use crate::error::{Error, Result};
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
@@ -67,37 +67,21 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         );
         let un = sscard_crypto::random::bytes::<4>().map_err(|e| Error::Reader(e.to_string()))?;
         let v = pdol_values(&req, &[0; 6], 0x00, ttq(false, false), un);
-        let t83 = Tlv::primitive(0x83, pdol.build(&v))
-            .map_err(|e| Error::BadArgument(e.to_string()))?
-            .to_bytes();
-        let gpo = self.card.command(
-            "GET PROCESSING OPTIONS",
-            &cmd(0x80, 0xA8, 0x00, 0x00, &t83, Some(256))?,
-            Sensitivity::PersonalTlv,
-        )?;
-        let t77 =
-            Tlv::parse_all(&gpo).map_err(|e| malformed("GET PROCESSING OPTIONS", e.to_string()))?;
+        let t77 = self.gpo(pdol, &v)?;
         let inner: Vec<Tlv> = t77.iter().flat_map(|t| t.children().to_vec()).collect();
         let mut track2 = match pan_of(&inner) {
             Some(Found::Pan(p)) => return Ok(p),
             Some(Found::Track2(p)) => Some(p),
             None => None,
         };
-        for e in bytes_of(&inner, 0x94).chunks(4) {
-            let [sfi_byte, first, last, _] = <[u8; 4]>::try_from(e)
-                .map_err(|_| malformed("GPO", "AFL is not a multiple of 4"))?;
-            for n in first..=last {
-                let Some(r) = self.sfi_record(sfi_byte >> 3, n, Sensitivity::PersonalTlv)? else {
-                    continue;
-                };
-                let Ok(t) = Tlv::parse_all(&r) else {
-                    continue;
-                };
-                match pan_of(&t) {
-                    Some(Found::Pan(p)) => return Ok(p),
-                    Some(Found::Track2(p)) => track2 = track2.or(Some(p)),
-                    None => {}
-                }
+        for (_, _, _, r) in self.afl_records(&bytes_of(&inner, 0x94))? {
+            let Ok(t) = Tlv::parse_all(&r) else {
+                continue;
+            };
+            match pan_of(&t) {
+                Some(Found::Pan(p)) => return Ok(p),
+                Some(Found::Track2(p)) => track2 = track2.or(Some(p)),
+                None => {}
             }
         }
         track2.ok_or(Error::Card {

@@ -206,6 +206,10 @@ pub struct Purchase {
     pub steps: Vec<String>,
 }
 
+/// A record the AFL names: (SFI, record number, whether static data
+/// authentication covers it, the record's bytes as read).
+pub(crate) type AflRecord = (u8, u8, bool, Vec<u8>);
+
 pub(crate) fn bytes_of(list: &[Tlv], tag: u32) -> Vec<u8> {
     tlv::find_tag(list, tag)
         .and_then(Tlv::bytes)
@@ -262,6 +266,38 @@ fn cryptogram_type(gpo: &[Tlv]) -> u8 {
 
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// PPSE, then the application: its AID, PDOL and log entry (`9F4D`).
+    /// GET PROCESSING OPTIONS with the PDOL data of `values`: the answer's
+    /// objects (template `77`, or format 1 `80`).
+    pub(crate) fn gpo(&mut self, pdol: &Dol, values: &BTreeMap<u32, Vec<u8>>) -> Result<Vec<Tlv>> {
+        let t83 = Tlv::primitive(0x83, pdol.build(values))
+            .map_err(|e| Error::BadArgument(e.to_string()))?
+            .to_bytes();
+        let gpo = self.card.command(
+            "GET PROCESSING OPTIONS",
+            &cmd(0x80, 0xA8, 0x00, 0x00, &t83, Some(256))?,
+            Sensitivity::PersonalTlv,
+        )?;
+        Tlv::parse_all(&gpo).map_err(|e| malformed("GET PROCESSING OPTIONS", e.to_string()))
+    }
+
+    /// READ RECORD for every record the AFL names, in AFL order.
+    pub(crate) fn afl_records(&mut self, afl: &[u8]) -> Result<Vec<AflRecord>> {
+        let mut out = Vec::new();
+        for e in afl.chunks(4) {
+            let [sfi_byte, first, last, signed] = <[u8; 4]>::try_from(e)
+                .map_err(|_| malformed("GPO", "AFL is not a multiple of 4"))?;
+            for n in first..=last {
+                let rec = self.card.command(
+                    "READ RECORD",
+                    &cmd(0x00, 0xB2, n, sfi_byte | 0x04, &[], Some(256))?,
+                    Sensitivity::PersonalTlv,
+                )?;
+                out.push((sfi_byte >> 3, n, n < first.saturating_add(signed), rec));
+            }
+        }
+        Ok(out)
+    }
+
     pub(crate) fn select_payment(&mut self) -> Result<(Vec<u8>, Dol, Vec<u8>)> {
         self.df = None;
         self.ef = None;
@@ -303,17 +339,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let amount = n_encode_u64(u64::from(req.amount), 6)
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
         let v = pdol_values(req, &amount, 0x00, ttq(req.online_capable, false), un);
-        let data = pdol.build(&v);
-        let t83 = Tlv::primitive(0x83, data)
-            .map_err(|e| Error::BadArgument(e.to_string()))?
-            .to_bytes();
-        let gpo = self.card.command(
-            "GET PROCESSING OPTIONS",
-            &cmd(0x80, 0xA8, 0x00, 0x00, &t83, Some(256))?,
-            Sensitivity::PersonalTlv,
-        )?;
-        let t77 =
-            Tlv::parse_all(&gpo).map_err(|e| malformed("GET PROCESSING OPTIONS", e.to_string()))?;
+        let t77 = self.gpo(&pdol, &v)?;
         let afl = bytes_of(&t77, 0x94);
         let aip = bytes_of(&t77, 0x82);
         let cid = cryptogram_type(&t77);
@@ -342,22 +368,12 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         // Records of the AFL; the signed ones feed the static data.
         let mut objects = Vec::new();
         let mut static_data = Vec::new();
-        for e in afl.chunks(4) {
-            let [sfi_byte, first, last, signed] = <[u8; 4]>::try_from(e)
-                .map_err(|_| malformed("GPO", "AFL is not a multiple of 4"))?;
-            for n in first..=last {
-                let rec = self.card.command(
-                    "READ RECORD",
-                    &cmd(0x00, 0xB2, n, sfi_byte | 0x04, &[], Some(256))?,
-                    Sensitivity::PersonalTlv,
-                )?;
-                let t =
-                    Tlv::parse_one(&rec).map_err(|e| malformed("READ RECORD", e.to_string()))?;
-                if n < first.saturating_add(signed) {
-                    static_data.extend_from_slice(signed_bytes(sfi_byte >> 3, &rec)?);
-                }
-                objects.extend(t.children().to_vec());
+        for (sfi, _, signed, rec) in self.afl_records(&afl)? {
+            let t = Tlv::parse_one(&rec).map_err(|e| malformed("READ RECORD", e.to_string()))?;
+            if signed {
+                static_data.extend_from_slice(signed_bytes(sfi, &rec)?);
             }
+            objects.extend(t.children().to_vec());
         }
         if bytes_of(&objects, 0x9F4A) == [0x82] {
             static_data.extend(&aip);

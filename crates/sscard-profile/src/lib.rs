@@ -64,6 +64,7 @@ pub mod holder_csv;
 pub mod keys;
 pub mod load;
 pub mod model;
+mod model_ext;
 mod raw;
 
 pub use error::{Error, Result};

@@ -415,6 +415,18 @@ pub enum TraceCommand {
         /// The second trace.
         b: PathBuf,
     },
+    /// One self-contained HTML page of a trace (timeline, names, status
+    /// words, TLV trees), side by side with `--diff` when given.
+    Html {
+        /// The trace file.
+        file: PathBuf,
+        /// A second trace to compare with.
+        #[arg(long)]
+        diff: Option<PathBuf>,
+        /// The HTML file to write.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
     /// Export a trace as pcapng for Wireshark (GSMTAP SIM over UDP 4729).
     Pcapng {
         /// The trace file.

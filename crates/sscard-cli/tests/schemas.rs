@@ -234,6 +234,11 @@ fn documented_schemas_match_output() {
             vec!["trace", "pcapng", &trace, "-o", "t.pcapng"],
             "",
         ),
+        (
+            "trace html",
+            vec!["trace", "html", &trace, "-o", "t.html"],
+            "",
+        ),
         ("profile lint", vec!["profile", "lint", "ssc-3.0.toml"], ""),
         ("profile show", vec!["profile", "show", "ssc-3.0.toml"], ""),
         ("man", vec!["man", "--out", "man"], ""),

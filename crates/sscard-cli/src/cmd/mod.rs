@@ -11,6 +11,7 @@ mod prep;
 mod profile;
 mod sim;
 mod trace;
+mod trace_html;
 
 use serde_json::Value;
 

@@ -20,6 +20,23 @@ fn load(path: &std::path::Path) -> CliResult<Trace> {
 /// Runs a trace command.
 pub fn run(cli: &Cli, c: &TraceCommand) -> CliResult<()> {
     match c {
+        TraceCommand::Html { file, diff, out } => {
+            let t = load(file)?;
+            let other = diff.as_deref().map(load).transpose()?;
+            let html = super::trace_html::page(&t, other.as_ref());
+            sscard_profile::atomic::write_atomically(out, html.as_bytes())
+                .map_err(CliError::input)?;
+            emit(
+                cli,
+                json!({"out": out.display().to_string(), "apdus": t.exchanges.len()}),
+                &format!(
+                    "{}: {} APDUs, open it in a browser",
+                    out.display(),
+                    t.exchanges.len()
+                ),
+            );
+            Ok(())
+        }
         TraceCommand::Pcapng { file, out } => {
             let t = load(file)?;
             let start = std::time::SystemTime::now()

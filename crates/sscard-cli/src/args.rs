@@ -427,6 +427,18 @@ pub enum TraceCommand {
         #[arg(short, long)]
         out: PathBuf,
     },
+    /// Turn a pcsc-spy log (the lines libpcscspy writes to ~/pcsc-spy) into
+    /// a trace: every successful SCardTransmit, PINs and read data masked.
+    ImportSpy {
+        /// The pcsc-spy log.
+        log: PathBuf,
+        /// The trace file to write.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Keep the responses as the card sent them (PINs stay masked).
+        #[arg(long)]
+        reveal: bool,
+    },
     /// Export a trace as pcapng for Wireshark (GSMTAP SIM over UDP 4729).
     Pcapng {
         /// The trace file.

@@ -66,6 +66,11 @@ fn documented_schemas_match_output() {
     let fx = |p: &str| root().join("fixtures").join(p).display().to_string();
     std::fs::copy(fx("cards/zhang-san-3.0.json"), d.join("c.json")).unwrap();
     std::fs::write(
+        d.join("spy.log"),
+        "1@>|1|1|SCardTransmit\n1@0x1\n1@0x2\n1@0x8\n1@0x5\n1@00 A4 04 00 00 \n1@0x2\n1@0x8\n1@0x2\n1@90 00 \n1@<|1|2|SCardTransmit|0x00000000\n",
+    )
+    .unwrap();
+    std::fs::write(
         d.join("s.txt"),
         "reset\n00A404000F7378312E73682EC9E7BBE1B1A3D5CF => 9000\n",
     )
@@ -237,6 +242,11 @@ fn documented_schemas_match_output() {
         (
             "trace html",
             vec!["trace", "html", &trace, "-o", "t.html"],
+            "",
+        ),
+        (
+            "trace import-spy",
+            vec!["trace", "import-spy", "spy.log", "-o", "spy.json"],
             "",
         ),
         ("profile lint", vec!["profile", "lint", "ssc-3.0.toml"], ""),

@@ -37,6 +37,25 @@ pub fn run(cli: &Cli, c: &TraceCommand) -> CliResult<()> {
             );
             Ok(())
         }
+        TraceCommand::ImportSpy { log, out, reveal } => {
+            let text = std::fs::read_to_string(log).map_err(|e| CliError::io(log, &e))?;
+            let t = sscard::transport::pcsc_spy::import(&text, "pcsc-spy", *reveal)
+                .map_err(|e| CliError::usage(format!("{}: {e}", log.display())))?;
+            let json = t.to_json().map_err(CliError::input)?;
+            sscard_profile::atomic::write_atomically(out, json.as_bytes())
+                .map_err(CliError::input)?;
+            emit(
+                cli,
+                json!({"out": out.display().to_string(), "apdus": t.exchanges.len()}),
+                &format!(
+                    "{}: {} APDUs from {}",
+                    out.display(),
+                    t.exchanges.len(),
+                    log.display()
+                ),
+            );
+            Ok(())
+        }
         TraceCommand::Pcapng { file, out } => {
             let t = load(file)?;
             let start = std::time::SystemTime::now()

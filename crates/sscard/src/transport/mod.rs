@@ -4,6 +4,7 @@
 pub mod part10;
 pub mod pcapng;
 pub mod pcsc;
+pub mod pcsc_spy;
 pub mod pinpad;
 pub mod sim;
 pub mod trace;

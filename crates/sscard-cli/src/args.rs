@@ -378,10 +378,17 @@ pub enum SimCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Serve an image (and a PSAM) behind pcscd through vpcd.
+    /// Serve an image (and a PSAM) behind pcscd through vpcd, or a recorded
+    /// trace as the card (`--replay`).
     Serve {
         /// The image.
-        image: PathBuf,
+        #[arg(required_unless_present = "replay")]
+        image: Option<PathBuf>,
+        /// Serve this trace as the card: it answers the commands it recorded,
+        /// in order (docs/trace-format.md), and reports the first it cannot
+        /// match (answered `6F00`).
+        #[arg(long, conflicts_with = "image")]
+        replay: Option<PathBuf>,
         /// Master keys of the PSAM served in the second slot (default: the
         /// built-in test masters).
         #[arg(long, conflicts_with = "card_only")]

@@ -179,9 +179,16 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
         }
         SimCommand::Serve {
             image,
+            replay,
             psam_keys,
             card_only,
         } => {
+            if let Some(trace) = replay {
+                return serve_replay(trace);
+            }
+            let Some(image) = image else {
+                return Err(CliError::usage("give an image or --replay TRACE".into()));
+            };
             let img = CardImage::load(image).map_err(CliError::input)?;
             let p = image_profile(cli, &img)?;
             let stop = Arc::new(AtomicBool::new(false));
@@ -230,4 +237,52 @@ pub fn run(cli: &Cli, c: &SimCommand) -> CliResult<()> {
             Ok(())
         }
     }
+}
+
+/// A recorded trace as the card behind vpcd: the first command it cannot
+/// match is reported on standard error and answered `6F00`.
+struct ReplayCard {
+    replay: sscard::transport::trace::Replay,
+    reported: bool,
+}
+
+impl vpcd::VirtualCard for ReplayCard {
+    fn atr(&mut self) -> Vec<u8> {
+        use sscard::transport::Transport;
+        self.replay.atr()
+    }
+    fn power_on(&mut self) {}
+    fn power_off(&mut self) {}
+    fn reset(&mut self) {}
+    fn execute(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
+        use sscard::transport::Transport;
+        match self.replay.transmit(apdu) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                if !self.reported {
+                    eprintln!("replay: the first command it cannot match: {e}");
+                    self.reported = true;
+                }
+                Some(vec![0x6F, 0x00])
+            }
+        }
+    }
+}
+
+fn serve_replay(trace: &std::path::Path) -> CliResult<()> {
+    let text = std::fs::read_to_string(trace).map_err(|e| CliError::io(trace, &e))?;
+    let t = sscard::transport::trace::Trace::from_json(&text)
+        .map_err(|e| CliError::usage(format!("trace {}: {e}", trace.display())))?;
+    eprintln!(
+        "replaying {} ({} exchanges) in Virtual PCD 00 00",
+        trace.display(),
+        t.exchanges.len()
+    );
+    let mut card = ReplayCard {
+        replay: sscard::transport::trace::Replay::new(t),
+        reported: false,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    vpcd::serve(&mut card, "127.0.0.1", vpcd::PORT_SLOT_0, &stop)
+        .map_err(|e| CliError::usage(e.to_string()))
 }

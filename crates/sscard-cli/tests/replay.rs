@@ -29,15 +29,24 @@ fn a_trace_served_as_a_card_answers_and_reports_a_mismatch() {
     if sscard::transport::pcsc::list_readers()
         .map_or(true, |r| !r.iter().any(|n| n.starts_with("Virtual PCD")))
     {
-        assert!(!sscard_system_tests::ci_strict(), "CI=true but no pcscd with vpcd");
+        assert!(
+            !sscard_system_tests::ci_strict(),
+            "CI=true but no pcscd with vpcd"
+        );
         return eprintln!("skipped: no pcscd with vpcd");
     }
     let trace = root().join("fixtures/traces/read-basic-info.json");
     let t: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
     let ex = t["exchanges"].as_array().unwrap();
-    let (c1, r1) = (ex[0]["command"].as_str().unwrap(), ex[0]["response"].as_str().unwrap());
-    let (c2, r2) = (ex[1]["command"].as_str().unwrap(), ex[1]["response"].as_str().unwrap());
+    let (c1, r1) = (
+        ex[0]["command"].as_str().unwrap(),
+        ex[0]["response"].as_str().unwrap(),
+    );
+    let (c2, r2) = (
+        ex[1]["command"].as_str().unwrap(),
+        ex[1]["response"].as_str().unwrap(),
+    );
     let mut serve = Command::new(env!("CARGO_BIN_EXE_sscard"))
         .args(["sim", "serve", "--replay"])
         .arg(&trace)
@@ -50,18 +59,28 @@ fn a_trace_served_as_a_card_answers_and_reports_a_mismatch() {
         if let Some(v) = apdu(&[c1, c2, "00B2990400"]) {
             break v;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "no replayed card");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no replayed card"
+        );
         std::thread::sleep(Duration::from_millis(300));
     };
     let _ = serve.kill();
     let out = serve.wait_with_output().unwrap();
     let rs = answers["responses"].as_array().unwrap();
     let whole = |r: &serde_json::Value| {
-        format!("{}{}", r["data"].as_str().unwrap(), r["sw"].as_str().unwrap())
+        format!(
+            "{}{}",
+            r["data"].as_str().unwrap(),
+            r["sw"].as_str().unwrap()
+        )
     };
     assert_eq!(whole(&rs[0]), r1, "the recorded answer");
     assert_eq!(whole(&rs[1]), r2);
     assert_eq!(rs[2]["sw"], "6F00", "a command the trace did not record");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cannot match") && err.contains("00B2990400"), "{err}");
+    assert!(
+        err.contains("cannot match") && err.contains("00B2990400"),
+        "{err}"
+    );
 }

@@ -24,7 +24,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// Card errors; [`Error::Card`] `6A83` when no record holds a PAN.
     pub fn read_pan(&mut self) -> Result<String> {
         let (_, pdol, _) = self.select_payment()?;
-        let mut track2 = None;
+        let mut search = PanSearch::default();
         for sfi in 1..=10u8 {
             for n in 1..=16u8 {
                 let r = match self.sfi_record(sfi, n, Sensitivity::PersonalTlv) {
@@ -37,20 +37,12 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                     }) => return self.read_pan_after_gpo(&pdol),
                     Err(e) => return Err(e),
                 };
-                let Ok(t) = Tlv::parse_all(&r) else {
-                    continue;
-                };
-                match pan_of(&t) {
-                    Some(Found::Pan(p)) => return Ok(p),
-                    Some(Found::Track2(p)) => track2 = track2.or(Some(p)),
-                    None => {}
+                if let Some(pan) = search.look(&r) {
+                    return Ok(pan);
                 }
             }
         }
-        track2.ok_or(Error::Card {
-            command: "READ RECORD (PAN)",
-            sw: sscard_apdu::StatusWord::RecordNotFound,
-        })
+        search.finish()
     }
 
     /// GET PROCESSING OPTIONS (a zero amount on an offline-only reader), then
@@ -69,22 +61,47 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let v = pdol_values(&req, &[0; 6], 0x00, ttq(false, false), un);
         let t77 = self.gpo(pdol, &v)?;
         let inner: Vec<Tlv> = t77.iter().flat_map(|t| t.children().to_vec()).collect();
-        let mut track2 = match pan_of(&inner) {
-            Some(Found::Pan(p)) => return Ok(p),
-            Some(Found::Track2(p)) => Some(p),
-            None => None,
-        };
+        let mut search = PanSearch::default();
+        if let Some(pan) = search.look_in(&inner) {
+            return Ok(pan);
+        }
         for (_, _, _, r) in self.afl_records(&bytes_of(&inner, 0x94))? {
-            let Ok(t) = Tlv::parse_all(&r) else {
-                continue;
-            };
-            match pan_of(&t) {
-                Some(Found::Pan(p)) => return Ok(p),
-                Some(Found::Track2(p)) => track2 = track2.or(Some(p)),
-                None => {}
+            if let Some(pan) = search.look(&r) {
+                return Ok(pan);
             }
         }
-        track2.ok_or(Error::Card {
+        search.finish()
+    }
+}
+
+/// A PAN search over records: `5A` ends it, a track 2 PAN is kept for
+/// when no record has `5A`.
+#[derive(Default)]
+struct PanSearch {
+    track2: Option<String>,
+}
+
+impl PanSearch {
+    /// The PAN of `5A` in the record `r`, if any (its track 2 kept).
+    fn look(&mut self, r: &[u8]) -> Option<String> {
+        self.look_in(&Tlv::parse_all(r).ok()?)
+    }
+
+    /// As [`PanSearch::look`] over parsed objects.
+    fn look_in(&mut self, objects: &[Tlv]) -> Option<String> {
+        match pan_of(objects) {
+            Some(Found::Pan(p)) => Some(p),
+            Some(Found::Track2(p)) => {
+                self.track2 = self.track2.take().or(Some(p));
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// The track 2 PAN, else "record not found".
+    fn finish(self) -> Result<String> {
+        self.track2.ok_or(Error::Card {
             command: "READ RECORD (PAN)",
             sw: sscard_apdu::StatusWord::RecordNotFound,
         })

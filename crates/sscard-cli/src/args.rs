@@ -48,6 +48,11 @@ pub struct CardArgs {
     /// data masked; `docs/trace-format.md`), written when the command ends.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Keep personal data (PAN, track 2, the holder's records) in clear in
+    /// the --trace file, for a test card whose trace must replay a
+    /// purchase; PINs and keys stay masked. The file is created 0600.
+    #[arg(long, requires = "trace")]
+    pub trace_reveal: bool,
     /// The terminal journal of medical debits (SQLite); default
     /// `journal.sqlite` in the state folder (`SSCARD_STATE_DIR`).
     #[arg(long, value_name = "FILE", env = "SSCARD_JOURNAL")]

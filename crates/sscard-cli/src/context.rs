@@ -141,7 +141,11 @@ pub fn open(args: &CardArgs, cli: &Cli) -> CliResult<Term> {
     let mut t = Terminal::new(card, module, pad, profiles);
     if let Some(path) = &args.trace {
         let atr = t.card.transport().atr();
-        let recorder = sscard::transport::trace::TraceFile::new(path, command_name(cli), &atr);
+        let recorder = if args.trace_reveal {
+            sscard::transport::trace::TraceFile::revealing(path, command_name(cli), &atr)
+        } else {
+            sscard::transport::trace::TraceFile::new(path, command_name(cli), &atr)
+        };
         t.card.observe(recorder.into_observer());
     }
     if cli.verbose {

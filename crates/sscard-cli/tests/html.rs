@@ -83,6 +83,17 @@ fn chromium_shows_every_apdu_named_and_masked() {
     ] {
         assert!(!dom.contains(&clear), "unmasked: {clear}");
     }
+    // zhang-san's PAN 6235990012345678901: its middle digits nowhere, the
+    // masked nibbles (A) where they were.
+    let purchase = traces.join("qpboc-purchase.json");
+    let ppage = tmp.path().join("p.html");
+    html(&[purchase.to_str().unwrap()], &ppage);
+    let o = chromium(&["--dump-dom"], &ppage);
+    let pdom = String::from_utf8_lossy(&o.stdout).replace(' ', "");
+    for clear in ["6235990012345678901", "001234567"] {
+        assert!(!pdom.contains(clear), "unmasked PAN: {clear}");
+    }
+    assert!(pdom.contains("623599AAAAAAAAA8901"), "no masked PAN");
     // A side-by-side diff of two traces.
     let other = traces.join("medical-debit.json");
     let diff = tmp.path().join("d.html");

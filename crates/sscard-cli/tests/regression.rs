@@ -1162,4 +1162,48 @@ fn trace_option_records_masked_apdus() {
     assert_eq!(o.status.code(), Some(1));
     let w = std::fs::read_to_string(tmp.path().join("w.json")).unwrap();
     assert!(w.contains("\"VERIFY\"") && !w.contains("987654"), "{w}");
+    // A purchase's trace keeps the PAN's first six and last four digits.
+    let o = run_in(
+        tmp.path(),
+        &["pay", "--sim", "c.json", "1.00", "--trace", "p.json"],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let p = std::fs::read_to_string(tmp.path().join("p.json")).unwrap();
+    assert!(
+        !p.contains("6235990012345678901"),
+        "the PAN is in the trace"
+    );
+    assert!(p.contains("623599AAAAAAAAA8901F"), "{p}");
+    // --trace-reveal keeps personal data (a test card's replayable trace),
+    // never the PIN; still 0600.
+    let o = run_in(
+        tmp.path(),
+        &[
+            "read",
+            "--sim",
+            "c.json",
+            "--trace",
+            "r.json",
+            "--trace-reveal",
+            "ssn",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let r = std::fs::read_to_string(tmp.path().join("r.json")).unwrap();
+    assert!(
+        r.contains(&ssn_hex) && r.contains("\"revealed\": true"),
+        "{r}"
+    );
+    assert_eq!(
+        std::fs::metadata(tmp.path().join("r.json")).unwrap().mode() & 0o777,
+        0o600
+    );
+    let o = run_in(
+        tmp.path(),
+        &["read", "--sim", "c.json", "--trace-reveal", "ssn"],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2), "--trace-reveal needs --trace");
 }

@@ -94,6 +94,12 @@ impl<T: Transport> Session<T> {
         self.trace = Some(Trace::new(operation, &self.transport.atr()));
     }
 
+    /// Starts recording a trace that keeps personal data in clear
+    /// ([`Trace::revealing`]); PINs and keys are still masked.
+    pub fn record_revealing(&mut self, operation: &str) {
+        self.trace = Some(Trace::revealing(operation, &self.transport.atr()));
+    }
+
     /// Stops recording; returns the trace with the counts.
     pub fn take_trace(&mut self) -> Option<Trace> {
         let mut t = self.trace.take()?;

@@ -128,15 +128,26 @@ fn pan_of(list: &[Tlv]) -> Option<Found> {
             .and_then(|t| t.bytes())
             .map(<[u8]>::to_vec)
     };
-    if let Some(p) = get(0x5A).and_then(|b| sscard_apdu::field::cn_decode(&b).ok()) {
+    if let Some(p) = get(0x5A).and_then(|b| pan_digits(&b, 0xF)) {
         return Some(Found::Pan(p));
     }
-    let t2 = get(0x57)?;
-    let digits: String = t2
-        .iter()
-        .flat_map(|b| [b >> 4, b & 0x0F])
-        .take_while(|n| *n <= 9)
-        .map(|n| char::from(b'0' + n))
-        .collect();
+    let digits = pan_digits(&get(0x57)?, 0xD)?;
     (digits.len() >= 12).then_some(Found::Track2(digits))
+}
+
+/// The digits of a BCD PAN up to the nibble `end` (`F` padding of `5A`,
+/// the `D` separator of track 2) or the end; a digit masked in a trace
+/// ([`crate::redact::MASKED_DIGIT`]) reads `*`, so a replayed PAN reads
+/// masked. `None` for any other nibble.
+fn pan_digits(bytes: &[u8], end: u8) -> Option<String> {
+    let mut out = String::new();
+    for n in bytes.iter().flat_map(|b| [b >> 4, b & 0x0F]) {
+        match n {
+            0..=9 => out.push(char::from(b'0' + n)),
+            crate::redact::MASKED_DIGIT => out.push('*'),
+            _ if n == end => break,
+            _ => return None,
+        }
+    }
+    Some(out)
 }

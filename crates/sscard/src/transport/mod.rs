@@ -67,3 +67,26 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
         (**self).control(code, input)
     }
 }
+
+/// A borrowed transport (a caller that inspects it afterwards: a replay
+/// that must be used up, a recording relay).
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>> {
+        (**self).transmit(apdu)
+    }
+    fn reset(&mut self) -> Result<Vec<u8>> {
+        (**self).reset()
+    }
+    fn atr(&self) -> Vec<u8> {
+        (**self).atr()
+    }
+    fn name(&self) -> String {
+        (**self).name()
+    }
+    fn features(&mut self) -> Vec<(u8, u32)> {
+        (**self).features()
+    }
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>> {
+        (**self).control(code, input)
+    }
+}

@@ -27,14 +27,19 @@ pub enum Sensitivity {
 }
 
 impl Sensitivity {
-    /// What a raw command (typed by a user, read from a script) holds:
-    /// a PIN or a cryptogram for VERIFY (`20`), CHANGE REFERENCE DATA
-    /// (`24`), RESET RETRY COUNTER (`2C`), the PBOC PIN change and reload
-    /// (`5E`), EXTERNAL AUTHENTICATE (`82`) and WRITE KEY (`D4`); nothing
-    /// for the others.
+    /// What a raw command (typed by a user, read from a script) and its
+    /// answer hold: a PIN or a cryptogram for VERIFY (`20`), CHANGE
+    /// REFERENCE DATA (`24`), RESET RETRY COUNTER (`2C`), the PBOC PIN
+    /// change and reload (`5E`), EXTERNAL AUTHENTICATE (`82`) and WRITE KEY
+    /// (`D4`); personal data for READ RECORD (`B2`) and GET PROCESSING
+    /// OPTIONS (`A8`), whose answers may be a holder's record, a PAN or
+    /// track 2 (masked as BER-TLV, whole when not), and for READ BINARY
+    /// (`B0`, a photo or a certificate); nothing for the others.
     pub fn of_command(cmd: &Command) -> Self {
         match cmd.ins {
             0x20 | 0x24 | 0x2C | 0x5E | 0x82 | 0xD4 => Self::SecretCommand,
+            0xB2 | 0xA8 => Self::PersonalTlv,
+            0xB0 => Self::PersonalBinary,
             _ => Self::Plain,
         }
     }
@@ -69,6 +74,11 @@ pub struct Trace {
     /// The operation's result as the host printed it (masked), if recorded.
     #[serde(default)]
     pub result: Option<String>,
+    /// Whether personal data was kept in clear ([`Trace::revealing`]; a
+    /// test card's trace that must replay its offline data authentication).
+    /// PINs and keys are masked all the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub revealed: bool,
 }
 
 impl Trace {
@@ -81,6 +91,18 @@ impl Trace {
             exchanges: Vec::new(),
             stats: Stats::default(),
             result: None,
+            revealed: false,
+        }
+    }
+
+    /// An empty trace that keeps personal data in clear (PAN, track 2,
+    /// the holder's records); PINs, keys and cryptograms are still masked.
+    /// For test cards only: such a trace replays a purchase's offline data
+    /// authentication, which a masked PAN cannot.
+    pub fn revealing(operation: &str, atr: &[u8]) -> Self {
+        Self {
+            revealed: true,
+            ..Self::new(operation, atr)
         }
     }
 
@@ -102,6 +124,7 @@ impl Trace {
             _ => hex::encode_upper(cmd.to_bytes()),
         };
         let response = match s {
+            _ if self.revealed => hex::encode_upper(rsp.to_bytes()),
             Sensitivity::PersonalResponse
             | Sensitivity::PersonalTlv
             | Sensitivity::PersonalBinary => {
@@ -179,6 +202,14 @@ impl TraceFile {
         Self {
             path: path.to_path_buf(),
             trace: Trace::new(operation, atr),
+        }
+    }
+
+    /// As [`TraceFile::new`], personal data kept ([`Trace::revealing`]).
+    pub fn revealing(path: &std::path::Path, operation: &str, atr: &[u8]) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            trace: Trace::revealing(operation, atr),
         }
     }
 

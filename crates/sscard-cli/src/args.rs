@@ -129,6 +129,9 @@ pub enum Command {
     /// Recorded traces.
     #[command(subcommand)]
     Trace(TraceCommand),
+    /// Relay a card in a PC/SC reader through vpcd, recording every
+    /// exchange (and rewriting answers for tests).
+    Relay(RelayArgs),
     /// Card profiles.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -410,6 +413,31 @@ pub enum SimCommand {
         #[arg(long)]
         reveal: bool,
     },
+}
+
+/// `relay`.
+#[derive(Debug, Args)]
+pub struct RelayArgs {
+    /// The reader holding the card to relay (name prefix or index);
+    /// default: the only reader with a card.
+    #[arg(long, env = "SSCARD_READER")]
+    pub reader: Option<String>,
+    /// The vpcd slot the relayed card appears in: 0 (Virtual PCD 00 00,
+    /// port 35963) or 1 (Virtual PCD 00 01, port 35964).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=1))]
+    pub slot: u8,
+    /// Record the relayed exchanges to this trace file (masked; rewritten
+    /// answers named so), rewritten after every exchange.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Keep personal data in clear in the trace (a test card's); PINs and
+    /// keys stay masked.
+    #[arg(long, requires = "trace")]
+    pub trace_reveal: bool,
+    /// Rewrite answers by the rules of this TOML file (`[[rewrite]]` with
+    /// `command` and one of `response`, `sw`, `flip`; docs/trace-format.md).
+    #[arg(long, value_name = "RULES")]
+    pub rewrite: Option<PathBuf>,
 }
 
 /// `trace`.

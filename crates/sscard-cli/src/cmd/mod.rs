@@ -9,6 +9,7 @@ mod journal;
 mod perso;
 mod prep;
 mod profile;
+mod relay;
 mod sim;
 mod trace;
 mod trace_html;
@@ -71,6 +72,7 @@ pub fn run(cli: &Cli) -> CliResult<()> {
         Command::Perso(c) => perso::run(cli, c),
         Command::Sim(c) => sim::run(cli, c),
         Command::Trace(c) => trace::run(cli, c),
+        Command::Relay(a) => relay::run(cli, a),
         Command::Profile(c) => profile::run(cli, c),
         Command::Hsm(a) => hsm::run(cli, a),
         Command::Completions { shell } => docs::completions(*shell),

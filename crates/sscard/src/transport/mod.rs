@@ -6,6 +6,7 @@ pub mod pcapng;
 pub mod pcsc;
 pub mod pcsc_spy;
 pub mod pinpad;
+pub mod relay;
 pub mod sim;
 pub mod trace;
 

@@ -5,53 +5,16 @@
 //! bytes (`78 79 7A `) or `NULL`. `SCardTransmit` logs hCard, the send PCI
 //! (protocol, length), the command buffer, the receive PCI, the response
 //! buffer. Lines of several threads interleave: each thread is followed on
-//! its own. The exchanges are recorded through [`Trace::push`], so PINs
-//! and what a response holds are masked as in every trace (`reveal` keeps
-//! responses as the card sent them).
+//! its own. The exchanges are recorded through [`Trace::push`] with
+//! [`Sensitivity::of_command`], so PINs and what a response holds are
+//! masked as in every trace (`reveal` records a [`Trace::revealing`]).
 
 use std::collections::BTreeMap;
 
 use sscard_apdu::{Command, Response};
 
-use super::trace::{Sensitivity, Trace};
+use super::trace::{command_name, Sensitivity, Trace};
 use crate::error::{Error, Result};
-
-/// The name of a command by its instruction byte.
-pub fn command_name(cla: u8, ins: u8) -> &'static str {
-    match (cla & 0x80, ins) {
-        (_, 0xA4) => "SELECT",
-        (_, 0xB0) => "READ BINARY",
-        (_, 0xB2) => "READ RECORD",
-        (_, 0xD6) => "UPDATE BINARY",
-        (_, 0xDC) => "UPDATE RECORD",
-        (_, 0x20) => "VERIFY",
-        (_, 0x24) => "UNBLOCK PIN",
-        (_, 0x5E) => "CHANGE OR RELOAD PIN",
-        (_, 0x84) => "GET CHALLENGE",
-        (_, 0x88) => "INTERNAL AUTHENTICATE",
-        (_, 0x82) => "EXTERNAL AUTHENTICATE",
-        (_, 0xC0) => "GET RESPONSE",
-        (_, 0xCA) => "GET DATA",
-        (_, 0xDA) => "PUT DATA",
-        (0x80, 0xA8) => "GET PROCESSING OPTIONS",
-        (0x80, 0xAE) => "GENERATE AC",
-        (0x80, 0x50) => "INITIALIZE FOR PURCHASE",
-        (0x80, 0x54) => "DEBIT FOR PURCHASE",
-        (0x80, 0x5C) => "GET BALANCE",
-        (0x80, 0x5A) => "GET TRANSACTION PROVE",
-        _ => "COMMAND",
-    }
-}
-
-/// How an imported exchange is masked.
-fn sensitivity(ins: u8, reveal: bool) -> Sensitivity {
-    match ins {
-        0x20 | 0x24 | 0x5E => Sensitivity::SecretCommand,
-        _ if reveal => Sensitivity::Plain,
-        0xB0 | 0xB2 | 0xCA | 0xA8 | 0xC0 => Sensitivity::PersonalResponse,
-        _ => Sensitivity::Plain,
-    }
-}
 
 fn bytes(line: &str) -> Option<Vec<u8>> {
     if line == "NULL" {
@@ -66,7 +29,11 @@ fn bytes(line: &str) -> Option<Vec<u8>> {
 /// # Errors
 /// [`Error::Trace`] naming the line of a call that does not parse.
 pub fn import(log: &str, operation: &str, reveal: bool) -> Result<Trace> {
-    let mut trace = Trace::new(operation, &[]);
+    let mut trace = if reveal {
+        Trace::revealing(operation, &[])
+    } else {
+        Trace::new(operation, &[])
+    };
     // Per thread: the function being logged, its first line, its argument lines.
     let mut open: BTreeMap<&str, (String, usize, Vec<&str>)> = BTreeMap::new();
     for (n, raw) in log.lines().enumerate() {
@@ -96,7 +63,7 @@ pub fn import(log: &str, operation: &str, reveal: bool) -> Result<Trace> {
             };
             let cmd = Command::from_bytes(&c).map_err(|e| bad(&format!("command: {e}")))?;
             let rsp = Response::from_bytes(&r).map_err(|e| bad(&format!("response: {e}")))?;
-            let s = sensitivity(cmd.ins, reveal);
+            let s = Sensitivity::of_command(&cmd);
             trace.push(command_name(cmd.cla, cmd.ins), &cmd, &rsp, s);
             trace.count(&cmd, &rsp);
         } else if let Some((_, _, args)) = open.get_mut(thread) {

@@ -33,15 +33,43 @@ impl Sensitivity {
     /// change and reload (`5E`), EXTERNAL AUTHENTICATE (`82`) and WRITE KEY
     /// (`D4`); personal data for READ RECORD (`B2`) and GET PROCESSING
     /// OPTIONS (`A8`), whose answers may be a holder's record, a PAN or
-    /// track 2 (masked as BER-TLV, whole when not), and for READ BINARY
+    /// track 2 (masked as BER-TLV, whole when not), GET RESPONSE (`C0`, the
+    /// rest of any of those on a T=0 card), and for READ BINARY
     /// (`B0`, a photo or a certificate); nothing for the others.
     pub fn of_command(cmd: &Command) -> Self {
         match cmd.ins {
             0x20 | 0x24 | 0x2C | 0x5E | 0x82 | 0xD4 => Self::SecretCommand,
-            0xB2 | 0xA8 => Self::PersonalTlv,
+            0xB2 | 0xA8 | 0xC0 => Self::PersonalTlv,
             0xB0 => Self::PersonalBinary,
             _ => Self::Plain,
         }
+    }
+}
+
+/// The name of a command by its instruction byte.
+pub fn command_name(cla: u8, ins: u8) -> &'static str {
+    match (cla & 0x80, ins) {
+        (_, 0xA4) => "SELECT",
+        (_, 0xB0) => "READ BINARY",
+        (_, 0xB2) => "READ RECORD",
+        (_, 0xD6) => "UPDATE BINARY",
+        (_, 0xDC) => "UPDATE RECORD",
+        (_, 0x20) => "VERIFY",
+        (_, 0x24) => "UNBLOCK PIN",
+        (_, 0x5E) => "CHANGE OR RELOAD PIN",
+        (_, 0x84) => "GET CHALLENGE",
+        (_, 0x88) => "INTERNAL AUTHENTICATE",
+        (_, 0x82) => "EXTERNAL AUTHENTICATE",
+        (_, 0xC0) => "GET RESPONSE",
+        (_, 0xCA) => "GET DATA",
+        (_, 0xDA) => "PUT DATA",
+        (0x80, 0xA8) => "GET PROCESSING OPTIONS",
+        (0x80, 0xAE) => "GENERATE AC",
+        (0x80, 0x50) => "INITIALIZE FOR PURCHASE",
+        (0x80, 0x54) => "DEBIT FOR PURCHASE",
+        (0x80, 0x5C) => "GET BALANCE",
+        (0x80, 0x5A) => "GET TRANSACTION PROVE",
+        _ => "COMMAND",
     }
 }
 

@@ -1,8 +1,9 @@
 //! Import of `pcsc-spy` logs (issue 15 point 3): the lines `libpcscspy.so`
 //! writes to its FIFO (`~/pcsc-spy`), each `<thread id>@<content>`. A call
 //! is `>|sec|usec|Function`, its arguments one per line, and
-//! `<|sec|usec|Function|0xRV`; a buffer is its length (`0x%08lX`) then its
-//! bytes (`78 79 7A `) or `NULL`. `SCardTransmit` logs hCard, the send PCI
+//! `<|sec|usec|Function|0xRV` (pcsc-lite 2 puts the return code's text
+//! before it: `<|sec|usec|Function|Command successful.|0xRV`); a buffer
+//! is its length (`0x%08lX`) then its bytes (`78 79 7A `) or `NULL`. `SCardTransmit` logs hCard, the send PCI
 //! (protocol, length), the command buffer, the receive PCI, the response
 //! buffer. Lines of several threads interleave: each thread is followed on
 //! its own. The exchanges are recorded through [`Trace::push`] with

@@ -175,6 +175,9 @@ pub struct DemoArgs {
     /// running pcscd (vpcd slots 0 and 1) and use the PC/SC transport.
     #[arg(long)]
     pub via_pcscd: bool,
+    /// Record the card's APDUs of every step to this trace file (masked).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 /// `read`.

@@ -44,8 +44,7 @@ macro_rules! say {
 pub fn run(cli: &Cli, a: &DemoArgs) -> CliResult<()> {
     let source = crate::context::profile_source(cli.profiles.as_deref());
     QUIET.store(cli.json, std::sync::atomic::Ordering::Relaxed);
-    let steps =
-        demo(&source, &a.fixtures, a.via_pcscd).map_err(|e| CliError::new(1, e.to_string()))?;
+    let steps = demo(&source, a).map_err(|e| CliError::new(1, e.to_string()))?;
     if cli.json {
         crate::cmd::emit(cli, serde_json::json!({"ok": true, "steps": steps}), "");
     }
@@ -71,9 +70,9 @@ fn connect_retry(reader: &str) -> Result<PcscTransport, Box<dyn std::error::Erro
 
 fn demo(
     source: &sscard::builtin::ProfileSource,
-    fixtures: &Path,
-    via_pcscd: bool,
+    a: &DemoArgs,
 ) -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {
+    let (fixtures, via_pcscd) = (a.fixtures.as_path(), a.via_pcscd);
     let profiles = source.user_profiles()?;
     let masters = MasterKeys::load_file(fixtures.join("keys/test-masters.toml"))?;
     let holder = Holder::load_file(fixtures.join("holders/zhang-san.toml"))?;
@@ -158,6 +157,11 @@ fn demo(
         _ => Pin::new(&pin),
     });
     let mut t = Terminal::new(card, psam, pad, profiles);
+    if let Some(path) = &a.trace {
+        let atr = t.card.transport().atr();
+        let recorder = sscard::transport::trace::TraceFile::new(path, "demo", &atr);
+        t.card.observe(recorder.into_observer());
+    }
     let done = std::cell::RefCell::new(Vec::new());
     let step = |name: &str, t: &mut Terminal<_, _, _>, detail: String| {
         let s = t.card.take_stats();

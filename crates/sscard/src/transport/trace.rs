@@ -86,6 +86,10 @@ pub struct Exchange {
     pub sensitivity: Sensitivity,
 }
 
+/// The version of the trace layout this library writes and reads
+/// (`docs/trace-format.md`).
+pub const FORMAT: u32 = 1;
+
 /// A recorded operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trace {
@@ -113,7 +117,7 @@ impl Trace {
     /// An empty trace.
     pub fn new(operation: &str, atr: &[u8]) -> Self {
         Self {
-            format: 1,
+            format: FORMAT,
             operation: operation.to_owned(),
             atr: hex::encode_upper(atr),
             exchanges: Vec::new(),
@@ -192,6 +196,12 @@ impl Trace {
     /// [`Error::Trace`] when it does not parse.
     pub fn from_json(text: &str) -> Result<Self> {
         let t: Self = serde_json::from_str(text).map_err(|e| Error::Trace(e.to_string()))?;
+        if t.format != FORMAT {
+            return Err(Error::Trace(format!(
+                "trace format {} (this sscard reads format {FORMAT})",
+                t.format
+            )));
+        }
         if hex::decode(&t.atr).is_err() {
             return Err(Error::Trace(format!("the ATR '{}' is not hex", t.atr)));
         }
@@ -328,5 +338,23 @@ impl Transport for Replay {
 
     fn name(&self) -> String {
         format!("replay of {}", self.trace.operation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_format_is_refused_by_number() {
+        let t = Trace::new("x", &[0x3B, 0x00]);
+        let text = t.to_json().unwrap_or_default();
+        assert!(Trace::from_json(&text).is_ok());
+        let other = text.replace("\"format\": 1", "\"format\": 2");
+        let e = Trace::from_json(&other).err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("trace: trace format 2 (this sscard reads format 1)")
+        );
     }
 }

@@ -10,18 +10,14 @@
 
 use std::os::raw::{c_char, c_int, c_long};
 
-use crate::calls;
-use crate::state::{guard, step, step1, OUT_1024, OUT_2048, OUT_20480, OUT_512};
+use zeroize::Zeroizing;
+
+use crate::named::{Args, CARD_INFO, FILE_ADDR, KEY, PAY_INFO, WRITE_DATA};
+use crate::state::call;
 use crate::text::input;
 
 /// The return type: `long`, with the interface's calling convention.
 pub type SSSE32_LONG = c_long;
-
-const KEY: usize = 256;
-const CARD_INFO: usize = 128;
-const FILE_ADDR: usize = 4096;
-const WRITE_DATA: usize = 16384;
-const PAY_INFO: usize = 128;
 
 /// Reads the basic information: `area code|social security no.|card no.|card
 /// identification code|name|ATR historical bytes|spec version|issue
@@ -32,7 +28,14 @@ const PAY_INFO: usize = 128;
 #[no_mangle]
 pub unsafe extern "system" fn iReadCardBas(iType: c_int, pOutInfo: *mut c_char) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
-    unsafe { guard(pOutInfo, OUT_1024, || calls::read_card_bas(iType)) }
+    unsafe {
+        call(pOutInfo, "iReadCardBas", || {
+            Ok(Args {
+                i_type: iType,
+                ..Args::default()
+            })
+        })
+    }
 }
 
 /// Step 1 of reading the basic information through a key server: `area
@@ -48,7 +51,14 @@ pub unsafe extern "system" fn iReadCardBas_HSM_Step1(
     pOutInfo: *mut c_char,
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
-    unsafe { step1(pOutInfo, OUT_1024, || calls::read_card_bas_step1(iType)) }
+    unsafe {
+        call(pOutInfo, "iReadCardBas_HSM_Step1", || {
+            Ok(Args {
+                i_type: iType,
+                ..Args::default()
+            })
+        })
+    }
 }
 
 /// Step 2: `pKey` = `internal auth data + internal source|external auth
@@ -64,9 +74,11 @@ pub unsafe extern "system" fn iReadCardBas_HSM_Step2(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step(pOutInfo, OUT_1024, |p| {
-            let key = input(pKey, "pKey", KEY)?;
-            calls::read_card_bas_step2(p.take_flow()?, &key).map(|s| (s, None))
+        call(pOutInfo, "iReadCardBas_HSM_Step2", || {
+            Ok(Args {
+                key: Some(Zeroizing::new(input(pKey, "pKey", KEY)?)),
+                ..Args::default()
+            })
         })
     }
 }
@@ -87,12 +99,14 @@ pub unsafe extern "system" fn iReadCard(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        guard(pOutInfo, OUT_20480, || {
-            let (info, addr) = (
-                input(pCardInfo, "pCardInfo", CARD_INFO)?,
-                input(pFileAddr, "pFileAddr", FILE_ADDR)?,
-            );
-            calls::read_card(iType, iAuthType, &info, &addr)
+        call(pOutInfo, "iReadCard", || {
+            Ok(Args {
+                i_type: iType,
+                i_auth_type: iAuthType,
+                card_info: Some(input(pCardInfo, "pCardInfo", CARD_INFO)?),
+                file_addr: Some(input(pFileAddr, "pFileAddr", FILE_ADDR)?),
+                ..Args::default()
+            })
         })
     }
 }
@@ -111,12 +125,13 @@ pub unsafe extern "system" fn iReadCard_HSM_Step1(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step1(pOutInfo, OUT_1024, || {
-            let (info, addr) = (
-                input(pCardInfo, "pCardInfo", CARD_INFO)?,
-                input(pFileAddr, "pFileAddr", FILE_ADDR)?,
-            );
-            calls::file_step1(iType, &info, &addr, false)
+        call(pOutInfo, "iReadCard_HSM_Step1", || {
+            Ok(Args {
+                i_type: iType,
+                card_info: Some(input(pCardInfo, "pCardInfo", CARD_INFO)?),
+                file_addr: Some(input(pFileAddr, "pFileAddr", FILE_ADDR)?),
+                ..Args::default()
+            })
         })
     }
 }
@@ -134,9 +149,11 @@ pub unsafe extern "system" fn iReadCard_HSM_Step2(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step(pOutInfo, OUT_20480, |p| {
-            let key = input(pKey, "pKey", KEY)?;
-            calls::read_card_step2(p.take_flow()?, &key).map(|s| (s, None))
+        call(pOutInfo, "iReadCard_HSM_Step2", || {
+            Ok(Args {
+                key: Some(Zeroizing::new(input(pKey, "pKey", KEY)?)),
+                ..Args::default()
+            })
         })
     }
 }
@@ -157,13 +174,14 @@ pub unsafe extern "system" fn iWriteCard(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        guard(pOutInfo, OUT_1024, || {
-            let (info, addr, data) = (
-                input(pCardInfo, "pCardInfo", CARD_INFO)?,
-                input(pFileAddr, "pFileAddr", FILE_ADDR)?,
-                input(pWriteData, "pWriteData", WRITE_DATA)?,
-            );
-            calls::write_card(iType, &info, &addr, &data)
+        call(pOutInfo, "iWriteCard", || {
+            Ok(Args {
+                i_type: iType,
+                card_info: Some(input(pCardInfo, "pCardInfo", CARD_INFO)?),
+                file_addr: Some(input(pFileAddr, "pFileAddr", FILE_ADDR)?),
+                write_data: Some(input(pWriteData, "pWriteData", WRITE_DATA)?),
+                ..Args::default()
+            })
         })
     }
 }
@@ -181,12 +199,13 @@ pub unsafe extern "system" fn iWriteCard_HSM_Step1(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step1(pOutInfo, OUT_1024, || {
-            let (info, addr) = (
-                input(pCardInfo, "pCardInfo", CARD_INFO)?,
-                input(pFileAddr, "pFileAddr", FILE_ADDR)?,
-            );
-            calls::file_step1(iType, &info, &addr, true)
+        call(pOutInfo, "iWriteCard_HSM_Step1", || {
+            Ok(Args {
+                i_type: iType,
+                card_info: Some(input(pCardInfo, "pCardInfo", CARD_INFO)?),
+                file_addr: Some(input(pFileAddr, "pFileAddr", FILE_ADDR)?),
+                ..Args::default()
+            })
         })
     }
 }
@@ -204,12 +223,12 @@ pub unsafe extern "system" fn iWriteCard_HSM_Step2(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step(pOutInfo, OUT_1024, |p| {
-            let (key, data) = (
-                input(pKey, "pKey", KEY)?,
-                input(pWriteData, "pWriteData", WRITE_DATA)?,
-            );
-            calls::write_card_step2(p.take_flow()?, &key, &data).map(|s| (s, None))
+        call(pOutInfo, "iWriteCard_HSM_Step2", || {
+            Ok(Args {
+                write_data: Some(input(pWriteData, "pWriteData", WRITE_DATA)?),
+                key: Some(Zeroizing::new(input(pKey, "pKey", KEY)?)),
+                ..Args::default()
+            })
         })
     }
 }
@@ -222,7 +241,14 @@ pub unsafe extern "system" fn iWriteCard_HSM_Step2(
 #[no_mangle]
 pub unsafe extern "system" fn iVerifyPIN(iType: c_int, pOutInfo: *mut c_char) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
-    unsafe { guard(pOutInfo, OUT_512, || calls::verify_pin(iType)) }
+    unsafe {
+        call(pOutInfo, "iVerifyPIN", || {
+            Ok(Args {
+                i_type: iType,
+                ..Args::default()
+            })
+        })
+    }
 }
 
 /// Changes the cardholder PIN: the holder types old, new, new again.
@@ -232,7 +258,14 @@ pub unsafe extern "system" fn iVerifyPIN(iType: c_int, pOutInfo: *mut c_char) ->
 #[no_mangle]
 pub unsafe extern "system" fn iChangePIN(iType: c_int, pOutInfo: *mut c_char) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
-    unsafe { guard(pOutInfo, OUT_512, || calls::change_pin(iType)) }
+    unsafe {
+        call(pOutInfo, "iChangePIN", || {
+            Ok(Args {
+                i_type: iType,
+                ..Args::default()
+            })
+        })
+    }
 }
 
 /// Sets a new PIN without the old one (the holder types it twice), after
@@ -249,9 +282,12 @@ pub unsafe extern "system" fn iReloadPIN(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        guard(pOutInfo, OUT_512, || {
-            let info = input(pCardInfo, "pCardInfo", CARD_INFO)?;
-            calls::reset_pin(iType, &info, true)
+        call(pOutInfo, "iReloadPIN", || {
+            Ok(Args {
+                i_type: iType,
+                card_info: Some(input(pCardInfo, "pCardInfo", CARD_INFO)?),
+                ..Args::default()
+            })
         })
     }
 }
@@ -269,9 +305,12 @@ pub unsafe extern "system" fn iReloadPIN_HSM_Step1(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step1(pOutInfo, OUT_512, || {
-            let info = input(pCardInfo, "pCardInfo", CARD_INFO)?;
-            calls::reset_pin_step1(iType, &info, true)
+        call(pOutInfo, "iReloadPIN_HSM_Step1", || {
+            Ok(Args {
+                i_type: iType,
+                card_info: Some(input(pCardInfo, "pCardInfo", CARD_INFO)?),
+                ..Args::default()
+            })
         })
     }
 }
@@ -290,9 +329,11 @@ pub unsafe extern "system" fn iReloadPIN_HSM_Step2(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step(pOutInfo, OUT_512, |p| {
-            let key = input(pKey, "pKey", KEY)?;
-            calls::reset_pin_step2(p.take_flow()?, &key, true).map(|(s, n)| (s, Some(n)))
+        call(pOutInfo, "iReloadPIN_HSM_Step2", || {
+            Ok(Args {
+                key: Some(Zeroizing::new(input(pKey, "pKey", KEY)?)),
+                ..Args::default()
+            })
         })
     }
 }
@@ -308,9 +349,11 @@ pub unsafe extern "system" fn iReloadPIN_HSM_Step3(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step(pOutInfo, OUT_512, |p| {
-            let key = input(pKey, "pKey", KEY)?;
-            calls::reset_pin_step3(p.take_flow()?, &key, true).map(|s| (s, None))
+        call(pOutInfo, "iReloadPIN_HSM_Step3", || {
+            Ok(Args {
+                key: Some(Zeroizing::new(input(pKey, "pKey", KEY)?)),
+                ..Args::default()
+            })
         })
     }
 }
@@ -327,9 +370,12 @@ pub unsafe extern "system" fn iUnblockPIN(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        guard(pOutInfo, OUT_512, || {
-            let info = input(pCardInfo, "pCardInfo", CARD_INFO)?;
-            calls::reset_pin(iType, &info, false)
+        call(pOutInfo, "iUnblockPIN", || {
+            Ok(Args {
+                i_type: iType,
+                card_info: Some(input(pCardInfo, "pCardInfo", CARD_INFO)?),
+                ..Args::default()
+            })
         })
     }
 }
@@ -346,9 +392,12 @@ pub unsafe extern "system" fn iUnblockPIN_HSM_Step1(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step1(pOutInfo, OUT_512, || {
-            let info = input(pCardInfo, "pCardInfo", CARD_INFO)?;
-            calls::reset_pin_step1(iType, &info, false)
+        call(pOutInfo, "iUnblockPIN_HSM_Step1", || {
+            Ok(Args {
+                i_type: iType,
+                card_info: Some(input(pCardInfo, "pCardInfo", CARD_INFO)?),
+                ..Args::default()
+            })
         })
     }
 }
@@ -364,9 +413,11 @@ pub unsafe extern "system" fn iUnblockPIN_HSM_Step2(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step(pOutInfo, OUT_512, |p| {
-            let key = input(pKey, "pKey", KEY)?;
-            calls::reset_pin_step2(p.take_flow()?, &key, false).map(|(s, n)| (s, Some(n)))
+        call(pOutInfo, "iUnblockPIN_HSM_Step2", || {
+            Ok(Args {
+                key: Some(Zeroizing::new(input(pKey, "pKey", KEY)?)),
+                ..Args::default()
+            })
         })
     }
 }
@@ -382,9 +433,11 @@ pub unsafe extern "system" fn iUnblockPIN_HSM_Step3(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step(pOutInfo, OUT_512, |p| {
-            let key = input(pKey, "pKey", KEY)?;
-            calls::reset_pin_step3(p.take_flow()?, &key, false).map(|s| (s, None))
+        call(pOutInfo, "iUnblockPIN_HSM_Step3", || {
+            Ok(Args {
+                key: Some(Zeroizing::new(input(pKey, "pKey", KEY)?)),
+                ..Args::default()
+            })
         })
     }
 }
@@ -405,12 +458,13 @@ pub unsafe extern "system" fn iDoDebit(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        guard(pOutInfo, OUT_512, || {
-            let (info, pay) = (
-                input(pCardInfo, "pCardInfo", CARD_INFO)?,
-                input(pPayInfo, "pPayInfo", PAY_INFO)?,
-            );
-            calls::do_debit(iType, &info, &pay)
+        call(pOutInfo, "iDoDebit", || {
+            Ok(Args {
+                i_type: iType,
+                card_info: Some(input(pCardInfo, "pCardInfo", CARD_INFO)?),
+                pay_info: Some(input(pPayInfo, "pPayInfo", PAY_INFO)?),
+                ..Args::default()
+            })
         })
     }
 }
@@ -430,12 +484,13 @@ pub unsafe extern "system" fn iDoDebit_HSM_Step1(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step1(pOutInfo, OUT_512, || {
-            let (info, pay) = (
-                input(pCardInfo, "pCardInfo", CARD_INFO)?,
-                input(pPayInfo, "pPayInfo", PAY_INFO)?,
-            );
-            calls::do_debit_step1(iType, &info, &pay)
+        call(pOutInfo, "iDoDebit_HSM_Step1", || {
+            Ok(Args {
+                i_type: iType,
+                card_info: Some(input(pCardInfo, "pCardInfo", CARD_INFO)?),
+                pay_info: Some(input(pPayInfo, "pPayInfo", PAY_INFO)?),
+                ..Args::default()
+            })
         })
     }
 }
@@ -453,9 +508,11 @@ pub unsafe extern "system" fn iDoDebit_HSM_Step2(
 ) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
     unsafe {
-        step(pOutInfo, OUT_1024, |p| {
-            let key = input(pKey, "pKey", KEY)?;
-            calls::do_debit_step2(p.take_flow()?, &key).map(|s| (s, None))
+        call(pOutInfo, "iDoDebit_HSM_Step2", || {
+            Ok(Args {
+                key: Some(Zeroizing::new(input(pKey, "pKey", KEY)?)),
+                ..Args::default()
+            })
         })
     }
 }
@@ -468,7 +525,14 @@ pub unsafe extern "system" fn iDoDebit_HSM_Step2(
 #[no_mangle]
 pub unsafe extern "system" fn iReadDebitRecord(iType: c_int, pOutInfo: *mut c_char) -> SSSE32_LONG {
     // SAFETY: the caller keeps the promises above; the output size is the documented one.
-    unsafe { guard(pOutInfo, OUT_2048, || calls::read_debit_record(iType)) }
+    unsafe {
+        call(pOutInfo, "iReadDebitRecord", || {
+            Ok(Args {
+                i_type: iType,
+                ..Args::default()
+            })
+        })
+    }
 }
 
 /// The financial application's PAN into `pCardNum` (19 digits + NUL);

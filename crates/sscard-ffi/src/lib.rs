@@ -25,6 +25,7 @@ pub mod config;
 mod device;
 mod exports;
 mod messages;
+pub mod named;
 mod state;
 mod text;
 

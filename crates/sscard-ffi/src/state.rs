@@ -48,25 +48,29 @@ fn panicked() -> Error {
     Error::BadArgument("internal error in libssse32 (a bug: please report it)".into())
 }
 
+/// The outcome checked against the output's size: text that does not fit
+/// in `size` bytes (GBK, NUL included) is not cut: the call fails with
+/// -42 and says so.
+fn fit<S: AsRef<str>>(size: usize, r: Result<S, Error>) -> Result<S, Error> {
+    r.and_then(|text| {
+        if gbk_fit(text.as_ref(), size).1 {
+            Err(Error::DataLength(format!(
+                "the answer does not fit the {size}-byte output buffer"
+            )))
+        } else {
+            Ok(text)
+        }
+    })
+}
+
 /// Writes the outcome into `out` (`size` bytes): the text and `0`, or a
-/// description and the error's code. Text that does not fit is not cut:
-/// the call fails with -42 and says so.
+/// description and the error's code.
 ///
 /// # Safety
 /// `out` is non-null and valid for `size` bytes.
 unsafe fn finish<S: AsRef<str>>(out: *mut c_char, size: usize, r: Result<S, Error>) -> c_long {
     let (bytes, code) = match r {
-        Ok(text) => {
-            let (bytes, cut) = gbk_fit(text.as_ref(), size);
-            if cut {
-                let e = Error::DataLength(format!(
-                    "the answer does not fit the {size}-byte output buffer"
-                ));
-                (gbk_fit(&describe(&e), size).0, e.code())
-            } else {
-                (bytes, 0)
-            }
-        }
+        Ok(text) => (gbk_fit(text.as_ref(), size).0, 0),
         Err(e) => (gbk_fit(&describe(&e), size).0, e.code()),
     };
     // The output may be secret (the reload line holds the new PIN): wiped after the copy.
@@ -81,72 +85,78 @@ fn lock() -> std::sync::MutexGuard<'static, Option<Pending>> {
     FLOW.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A one-shot function: any open flow is closed first.
-///
-/// # Safety
-/// `out` is null or valid for `size` bytes.
-pub unsafe fn guard<S: AsRef<str>>(
-    out: *mut c_char,
-    size: usize,
-    f: impl FnOnce() -> Result<S, Error>,
-) -> c_long {
-    if out.is_null() {
-        return c_long::from(Error::BadArgument(String::new()).code());
-    }
+/// A one-shot function, for any caller: waits for the call before it,
+/// closes any open flow, catches a panic, checks the output size.
+pub fn one<S: AsRef<str>>(size: usize, f: impl FnOnce() -> Result<S, Error>) -> Result<S, Error> {
     let mut flow = lock();
     *flow = None;
     let r = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(panicked()));
-    // SAFETY: non-null, and the caller's promise on the size.
-    unsafe { finish(out, size, r) }
+    fit(size, r)
 }
 
-/// A Step1: any open flow is closed first; on success the new one is kept.
-///
-/// # Safety
-/// As [`guard`].
-pub unsafe fn step1<S: AsRef<str>>(
-    out: *mut c_char,
+/// A Step1, for any caller: as [`one`]; on success the new flow is kept.
+pub fn first<S: AsRef<str>>(
     size: usize,
     f: impl FnOnce() -> Result<(S, Pending), Error>,
-) -> c_long {
-    if out.is_null() {
-        return c_long::from(Error::BadArgument(String::new()).code());
-    }
+) -> Result<S, Error> {
     let mut flow = lock();
     *flow = None;
     let r = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(panicked()));
-    let r = r.map(|(text, next)| {
-        *flow = Some(next);
-        text
-    });
-    // SAFETY: as in guard.
-    unsafe { finish(out, size, r) }
+    fit(
+        size,
+        r.map(|(text, next)| {
+            *flow = Some(next);
+            text
+        }),
+    )
 }
 
-/// A later step: continues the open flow; keeps the next one if the step
-/// returns it; on failure the flow is closed (the card released).
-///
-/// # Safety
-/// As [`guard`].
-pub unsafe fn step<S: AsRef<str>>(
-    out: *mut c_char,
+/// A later step, for any caller: continues the open flow; keeps the next
+/// one if the step returns it; on failure the flow is closed (the card
+/// released).
+pub fn next<S: AsRef<str>>(
     size: usize,
     f: impl FnOnce(&mut Slot) -> Result<(S, Option<Pending>), Error>,
-) -> c_long {
-    if out.is_null() {
-        *lock() = None;
-        return c_long::from(Error::BadArgument(String::new()).code());
-    }
+) -> Result<S, Error> {
     let mut flow = lock();
     let mut slot = Slot(flow.take());
     let r = catch_unwind(AssertUnwindSafe(|| f(&mut slot))).unwrap_or_else(|_| Err(panicked()));
     drop(slot);
-    let r = r.map(|(text, next)| {
-        *flow = next;
-        text
-    });
-    // SAFETY: as in guard.
-    unsafe { finish(out, size, r) }
+    fit(
+        size,
+        r.map(|(text, next)| {
+            *flow = next;
+            text
+        }),
+    )
+}
+
+/// The function `function` of [`crate::named`] into a C buffer, its inputs
+/// read by `args` (an input that cannot be read closes any open flow, as
+/// a failed call does).
+///
+/// # Safety
+/// `out` is null or valid for the function's documented output size.
+pub unsafe fn call(
+    out: *mut c_char,
+    function: &'static str,
+    args: impl FnOnce() -> Result<crate::named::Args, Error>,
+) -> c_long {
+    if out.is_null() {
+        if crate::named::is_later_step(function) {
+            *lock() = None;
+        }
+        return c_long::from(Error::BadArgument(String::new()).code());
+    }
+    let r = match catch_unwind(AssertUnwindSafe(args)).unwrap_or_else(|_| Err(panicked())) {
+        Ok(a) => crate::named::run(function, &a),
+        Err(e) => {
+            *lock() = None;
+            Err(e)
+        }
+    };
+    // SAFETY: non-null, and the caller's promise on the size.
+    unsafe { finish(out, crate::named::out_size(function), r) }
 }
 
 /// `iReadICCardNum`: the PAN into `num`, an error message into `err`.

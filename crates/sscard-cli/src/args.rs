@@ -129,6 +129,13 @@ pub enum Command {
     /// Recorded traces.
     #[command(subcommand)]
     Trace(TraceCommand),
+    /// Serve the reader interface to browser-based systems on localhost
+    /// (HTTP and WebSocket; docs/service.md).
+    Serve {
+        /// The configuration: the ssse32.toml settings and a [service] table.
+        #[arg(long, value_name = "FILE", env = "SSCARD_SERVE_CONFIG")]
+        config: PathBuf,
+    },
     /// Relay a card in a PC/SC reader through vpcd, recording every
     /// exchange (and rewriting answers for tests).
     Relay(RelayArgs),

@@ -57,9 +57,28 @@ pub struct Config {
     pub pin_min_digits: Option<String>,
     /// The most digits the PIN pad accepts (else the profile's).
     pub pin_max_digits: Option<String>,
+    /// The localhost service's own settings (`sscard serve`, which reads
+    /// this same file); the library ignores them.
+    #[serde(default)]
+    pub service: Option<toml::Table>,
     /// Where the file was read from (relative paths start there).
     #[serde(skip)]
     pub file: Option<PathBuf>,
+}
+
+/// A configuration file a program embedding the library chose (the
+/// localhost service's `--config`): it wins over `SSSE32_CONFIG` and the
+/// file next to the library. Set once, before the first call.
+static CHOSEN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Uses `path` as the configuration file from now on (once per process).
+///
+/// # Errors
+/// [`Error::BadArgument`] (-14) when a file was chosen already.
+pub fn use_file(path: PathBuf) -> Result<(), Error> {
+    CHOSEN
+        .set(path)
+        .map_err(|_| Error::BadArgument("the configuration file was chosen already".into()))
 }
 
 /// The variables, each overriding its setting.
@@ -124,9 +143,10 @@ impl Config {
     /// # Errors
     /// [`Error::BadArgument`] (-14) for a file that does not parse.
     pub fn load() -> Result<Self, Error> {
-        let path = match std::env::var_os("SSSE32_CONFIG") {
-            Some(p) => Some(PathBuf::from(p)),
-            None => library_dir()
+        let path = match (CHOSEN.get(), std::env::var_os("SSSE32_CONFIG")) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(p)) => Some(PathBuf::from(p)),
+            (None, None) => library_dir()
                 .map(|d| d.join(FILE_NAME))
                 .filter(|p| p.is_file()),
         };

@@ -13,6 +13,28 @@ use zeroize::Zeroizing;
 use crate::calls;
 use crate::state::{first, next, one, OUT_1024, OUT_2048, OUT_20480, OUT_512, OUT_CARD_NUM};
 
+/// The card session of one call, as the functions open it (the configured
+/// readers, security module, PIN source, journal and trace folder).
+pub use crate::device::Call as Terminal;
+
+/// A typed operation on the configured card: `f` on the terminal the
+/// functions would open for `function`, one call at a time with them
+/// (the same lock), panics caught. For the localhost service's typed
+/// operations.
+///
+/// # Errors
+/// Configuration, reader and card errors; `f`'s.
+pub fn typed<T>(
+    function: &'static str,
+    i_type: i32,
+    f: impl FnOnce(&mut Terminal) -> Result<T, Error>,
+) -> Result<T, Error> {
+    crate::state::exclusive(|| {
+        let mut t = crate::device::open(&crate::config::Config::load()?, i_type, false, function)?;
+        f(&mut t)
+    })
+}
+
 /// The longest `pKey` (bytes).
 pub const KEY: usize = 256;
 /// The longest `pCardInfo`.

@@ -85,13 +85,18 @@ fn lock() -> std::sync::MutexGuard<'static, Option<Pending>> {
     FLOW.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A one-shot function, for any caller: waits for the call before it,
-/// closes any open flow, catches a panic, checks the output size.
-pub fn one<S: AsRef<str>>(size: usize, f: impl FnOnce() -> Result<S, Error>) -> Result<S, Error> {
+/// Runs `f` alone: waits for the call before it, closes any open flow,
+/// catches a panic.
+pub fn exclusive<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     let mut flow = lock();
     *flow = None;
-    let r = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(panicked()));
-    fit(size, r)
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(panicked()))
+}
+
+/// A one-shot function, for any caller: [`exclusive`], the output size
+/// checked.
+pub fn one<S: AsRef<str>>(size: usize, f: impl FnOnce() -> Result<S, Error>) -> Result<S, Error> {
+    fit(size, exclusive(f))
 }
 
 /// A Step1, for any caller: as [`one`]; on success the new flow is kept.

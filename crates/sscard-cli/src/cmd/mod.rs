@@ -73,6 +73,14 @@ pub fn run(cli: &Cli) -> CliResult<()> {
         Command::Sim(c) => sim::run(cli, c),
         Command::Trace(c) => trace::run(cli, c),
         Command::Relay(a) => relay::run(cli, a),
+        Command::Serve { config } => {
+            sscard_service::log_to_stderr(if cli.verbose {
+                log::LevelFilter::Info
+            } else {
+                log::LevelFilter::Warn
+            });
+            sscard_service::run(config).map_err(|e| CliError::usage(e.to_string()))
+        }
         Command::Profile(c) => profile::run(cli, c),
         Command::Hsm(a) => hsm::run(cli, a),
         Command::Completions { shell } => docs::completions(*shell),

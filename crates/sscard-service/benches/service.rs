@@ -1,0 +1,2 @@
+//! The service bench (written below).
+fn main() {}

@@ -245,7 +245,7 @@ pub type Term = Terminal<Card, LazyModule, Pad>;
 /// The terminal of one call (or one key-server flow). With `trace_dir`
 /// configured, the card's APDUs are recorded, redacted as the host
 /// library's traces are (PINs zeroed, personal data masked), and written to
-/// `trace_dir/<time>-<function>.json` when the call ends, on every path.
+/// `trace_dir/<time>-<n>-<function>.json` when the call ends, on every path.
 pub struct Call {
     term: Term,
     trace: Option<(PathBuf, &'static str)>,
@@ -275,7 +275,10 @@ impl Drop for Call {
         let millis = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        let path = dir.join(format!("{millis}-{function}.json"));
+        // Two calls in the same millisecond get two files.
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.join(format!("{millis}-{seq:06}-{function}.json"));
         // A trace that cannot be written must not fail the call.
         if let Ok(json) = trace.to_json() {
             let _ = std::fs::create_dir_all(dir);

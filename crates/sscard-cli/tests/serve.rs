@@ -82,7 +82,9 @@ fn bad_input_gets_a_json_error_and_changes_nothing() {
         "A".repeat(70_000)
     );
     let t = s.token.clone();
-    let cases: Vec<(Vec<(&str, &str)>, &str, u16, &str)> = vec![
+    // Extra headers, body, HTTP status, error name.
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (vec![], "{not json", 400, "bad_json"),
         (vec![], "[1,2]", 400, "bad_json"),
         (

@@ -309,3 +309,64 @@ fn two_hundred_websocket_clients_are_served_in_turn_with_memory_flat() {
     assert!(traces.iter().all(|t| t == &traces[0]), "interleaved APDUs");
     assert!(!s.log.lock().unwrap().contains("panicked"));
 }
+
+/// Point 5: the systemd user unit in `docs/` runs a command this binary
+/// takes, and `systemd-analyze verify` accepts it (when systemd is there).
+#[test]
+fn the_systemd_unit_runs_what_the_binary_takes() {
+    let unit =
+        std::fs::read_to_string(service_support::root().join("docs/sscard-serve.service")).unwrap();
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .unwrap();
+    let args: Vec<&str> = exec.split_whitespace().skip(1).collect();
+    assert_eq!(args, ["serve", "--config", "%h/.config/sscard/serve.toml"]);
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".config/sscard");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("serve.toml"),
+        "reader = \"sim:card.json\"\n[service]\nport = 0\n",
+    )
+    .unwrap();
+    let config = args[2].replace("%h", home.path().to_str().unwrap());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sscard"))
+        .args(["serve", "--config", &config])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("listening on 127.0.0.1:"), "{line}");
+    assert!(
+        dir.join("token").is_file(),
+        "the token was made beside the file"
+    );
+    if let Ok(o) = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+    {
+        if o.status.success() {
+            let u = home.path().join("sscard-serve.service");
+            std::fs::write(
+                &u,
+                unit.replace("%h/.cargo/bin/sscard", env!("CARGO_BIN_EXE_sscard")),
+            )
+            .unwrap();
+            let v = std::process::Command::new("systemd-analyze")
+                // The system manager's view (a user manager needs a session).
+                .arg("verify")
+                .arg(&u)
+                .output()
+                .unwrap();
+            assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+        }
+    }
+}

@@ -275,7 +275,7 @@ async fn round(s: &Server, clients: usize, for_ms: u64) -> (usize, usize) {
 #[test]
 fn two_hundred_websocket_clients_are_served_in_turn_with_memory_flat() {
     let s = start(
-        "requests_per_minute = 1000000\nqueue = 64\ntimeout_seconds = 20",
+        "requests_per_minute = 1000000\nqueue = 64\ntimeout_seconds = 20.0",
         None,
     );
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -369,4 +369,48 @@ fn the_systemd_unit_runs_what_the_binary_takes() {
             assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
         }
     }
+}
+
+/// Each request has a timeout, waiting included: 200 requests at once
+/// against a 0.2 s timeout cannot all be served (each takes milliseconds on
+/// the one card thread); the late ones get `timeout`, and a request that
+/// waited past its timeout is not run.
+#[test]
+fn requests_that_wait_too_long_time_out_and_are_not_run() {
+    let s = start(
+        "requests_per_minute = 1000000\nqueue = 400\ntimeout_seconds = 0.2",
+        None,
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = format!("ws://127.0.0.1:{}/ws?token={}", s.port, s.token);
+    let answers: Vec<serde_json::Value> = rt.block_on(async {
+        let mut sockets = Vec::new();
+        for _ in 0..200 {
+            sockets.push(tokio_tungstenite::connect_async(&url).await.unwrap().0);
+        }
+        for ws in &mut sockets {
+            ws.send(Message::text(BAS)).await.unwrap();
+        }
+        let mut out = Vec::new();
+        for ws in &mut sockets {
+            let m = ws.next().await.unwrap().unwrap();
+            out.push(serde_json::from_str(m.to_text().unwrap()).unwrap());
+        }
+        out
+    });
+    let ok = answers.iter().filter(|v| v["code"] == 0).count();
+    let late = answers.iter().filter(|v| v["error"] == "timeout").count();
+    assert_eq!(ok + late, 200, "only successes and timeouts");
+    assert!(ok > 0 && late > 0, "{ok} served, {late} timed out");
+    assert!(answers
+        .iter()
+        .filter(|v| v["error"] == "timeout")
+        .all(|v| v["code"] == -4));
+    // Wait for the card thread to drain the queue, then count.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let st = status(&s);
+    assert!(
+        (st["ran"].as_u64().unwrap() as usize) < 200,
+        "timed-out requests were run: {st}"
+    );
 }

@@ -187,7 +187,7 @@ pub async fn start(config: &Path) -> Result<Running, ServiceError> {
         ),
         card: worker::Card::start(
             settings.queue,
-            Duration::from_secs(settings.timeout_seconds),
+            Duration::from_secs_f64(settings.timeout_seconds),
         ),
     });
     let app = routes::router(shared);

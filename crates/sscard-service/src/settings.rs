@@ -40,9 +40,10 @@ pub struct Settings {
     /// an origin), in a bucket that refills continuously.
     #[serde(default = "default_rate")]
     pub requests_per_minute: u32,
-    /// Seconds an operation may take, waiting in the queue included.
+    /// Seconds an operation may take, waiting in the queue included (a
+    /// fraction allowed).
     #[serde(default = "default_timeout")]
-    pub timeout_seconds: u64,
+    pub timeout_seconds: f64,
     /// Requests that may wait for the card; more are refused at once.
     #[serde(default = "default_queue")]
     pub queue: usize,
@@ -57,8 +58,8 @@ fn default_token_file() -> PathBuf {
 fn default_rate() -> u32 {
     120
 }
-fn default_timeout() -> u64 {
-    30
+fn default_timeout() -> f64 {
+    30.0
 }
 fn default_queue() -> usize {
     32
@@ -93,9 +94,14 @@ impl Settings {
                 )));
             }
         }
-        if s.requests_per_minute == 0 || s.timeout_seconds == 0 || s.queue == 0 {
+        if s.requests_per_minute == 0 || s.queue == 0 {
             return Err(bad(
-                "[service]: requests_per_minute, timeout_seconds and queue are at least 1".into(),
+                "[service]: requests_per_minute and queue are at least 1".into(),
+            ));
+        }
+        if !(s.timeout_seconds.is_finite() && (0.01..=3600.0).contains(&s.timeout_seconds)) {
+            return Err(bad(
+                "[service]: timeout_seconds is between 0.01 and 3600".into()
             ));
         }
         if s.token_file.is_relative() {
@@ -168,6 +174,7 @@ mod tests {
                 "allowed_origins",
             ),
             ("[service]\nqueue = 0\n", "at least 1"),
+            ("[service]\ntimeout_seconds = 0\n", "between"),
             ("[service]\nprot = 1\n", "unknown field"),
         ] {
             std::fs::write(&f, text)?;

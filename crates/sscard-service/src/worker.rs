@@ -93,8 +93,8 @@ impl Card {
             Ok(Ok(v)) => v,
             Ok(Err(_)) => Refusal::Busy.json("the card thread stopped"),
             Err(_) => Refusal::Timeout.json(&format!(
-                "no answer within {} s; the operation may still complete (a debit is in the terminal journal: iReadDebitRecord)",
-                self.timeout.as_secs()
+                "no answer within {:.2} s; the operation may still complete (a debit is in the terminal journal: iReadDebitRecord)",
+                self.timeout.as_secs_f64()
             )),
         }
     }

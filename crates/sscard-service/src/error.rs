@@ -90,8 +90,10 @@ impl Refusal {
     }
 
     /// The JSON answer, with `message` (no personal data: messages are
-    /// made here or by serde about field names and types).
+    /// made here or by serde about field names and types) and the code's
+    /// meaning from the interface's table.
     pub fn json(self, message: &str) -> serde_json::Value {
-        serde_json::json!({"code": self.code(), "error": self.name(), "message": message})
+        let meaning = sscard::codes::row(self.code()).map_or("", |r| r.2);
+        serde_json::json!({"code": self.code(), "error": self.name(), "message": message, "meaning": meaning})
     }
 }

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 pub mod builtin;
+pub mod codes;
 pub mod error;
 pub mod journal;
 pub mod ops;

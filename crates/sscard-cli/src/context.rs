@@ -142,9 +142,9 @@ pub fn open(args: &CardArgs, cli: &Cli) -> CliResult<Term> {
     if let Some(path) = &args.trace {
         let atr = t.card.transport().atr();
         let recorder = if args.trace_reveal {
-            sscard::transport::trace::TraceFile::revealing(path, command_name(cli), &atr)
+            sscard::session::TraceFile::revealing(path, command_name(cli), &atr)
         } else {
-            sscard::transport::trace::TraceFile::new(path, command_name(cli), &atr)
+            sscard::session::TraceFile::new(path, command_name(cli), &atr)
         };
         t.card.observe(recorder.into_observer());
     }

@@ -27,24 +27,7 @@ pub fn apdu(cla: u8, ins: u8, p1: u8, p2: u8, data: &[u8], le: Option<usize>) ->
     Ok(c)
 }
 
-/// APDUs and bytes of an operation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Stats {
-    /// Command APDUs sent (GET RESPONSE and resends included).
-    pub apdus: u32,
-    /// Bytes sent.
-    pub sent: usize,
-    /// Bytes received.
-    pub received: usize,
-}
-
-impl Stats {
-    /// Modeled time on a 106 kbit/s contactless link: every byte both ways,
-    /// 10 bits per byte (start, 8 data, parity), no frame overheads.
-    pub fn contactless_ms(&self) -> f64 {
-        ((self.sent + self.received) * 10) as f64 / 106_000.0 * 1000.0
-    }
-}
+pub use crate::transport::trace::Stats;
 
 /// One exchange as it happens, for an observer ([`Session::observe`]).
 pub struct Exchanged<'a> {
@@ -260,5 +243,58 @@ impl<T: Transport> Session<T> {
             .with_data(fid.to_be_bytes().to_vec())
             .map_err(|e| Error::BadArgument(e.to_string()))?;
         self.command("SELECT", &cmd, Sensitivity::Plain).map(|_| ())
+    }
+}
+
+/// A trace recorded by a session observer and written when the session
+/// ends (on every path, errors included): `sscard --trace FILE`.
+pub struct TraceFile {
+    path: std::path::PathBuf,
+    trace: Trace,
+}
+
+impl TraceFile {
+    /// A recorder of `operation` on the card with `atr`, for `path`.
+    pub fn new(path: &std::path::Path, operation: &str, atr: &[u8]) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            trace: Trace::new(operation, atr),
+        }
+    }
+
+    /// As [`TraceFile::new`], personal data kept ([`Trace::revealing`]).
+    pub fn revealing(path: &std::path::Path, operation: &str, atr: &[u8]) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            trace: Trace::revealing(operation, atr),
+        }
+    }
+
+    /// The observer to give the session ([`Session::observe`]).
+    pub fn into_observer(mut self) -> Observer {
+        Box::new(move |x| {
+            self.trace
+                .push(x.name, x.command, x.response, x.sensitivity);
+            self.trace.count(x.command, x.response);
+        })
+    }
+}
+
+impl Drop for TraceFile {
+    fn drop(&mut self) {
+        match self.trace.to_json() {
+            Ok(text) => {
+                if let Err(e) =
+                    sscard_profile::atomic::write_atomically(&self.path, text.as_bytes())
+                {
+                    log::error!(
+                        "trace {}: {}",
+                        self.path.display(),
+                        sscard_profile::error::io_reason(&e)
+                    );
+                }
+            }
+            Err(e) => log::error!("trace {}: {e}", self.path.display()),
+        }
     }
 }

@@ -159,7 +159,7 @@ fn demo(
     let mut t = Terminal::new(card, psam, pad, profiles);
     if let Some(path) = &a.trace {
         let atr = t.card.transport().atr();
-        let recorder = sscard::transport::trace::TraceFile::new(path, "demo", &atr);
+        let recorder = sscard::session::TraceFile::new(path, "demo", &atr);
         t.card.observe(recorder.into_observer());
     }
     let done = std::cell::RefCell::new(Vec::new());

@@ -8,7 +8,7 @@ use sscard_profile::Generation;
 
 use super::{cmd, Terminal};
 use crate::error::{Error, Result};
-use crate::ops::hsm::HsmAuth;
+use crate::ops::hsm_auth::HsmAuth;
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
 use crate::transport::trace::Sensitivity;

@@ -9,6 +9,7 @@ pub mod ecash_load;
 pub mod file_addr;
 pub mod genuine;
 pub mod hsm;
+pub mod hsm_auth;
 pub mod log;
 pub mod pan;
 pub mod payment;

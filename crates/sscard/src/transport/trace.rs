@@ -7,44 +7,9 @@ use serde::{Deserialize, Serialize};
 use sscard_apdu::{Command, Response};
 
 use crate::error::{Error, Result};
-use crate::session::Stats;
 use crate::transport::Transport;
 
-/// How sensitive an exchange is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sensitivity {
-    /// Nothing to hide.
-    Plain,
-    /// The command data is a secret (a PIN, a cryptogram): redacted.
-    SecretCommand,
-    /// The answer is a one-byte-tag record of personal data: its value is masked.
-    PersonalResponse,
-    /// The answer is BER-TLV: values of personal tags are masked.
-    PersonalTlv,
-    /// The answer is personal binary data (a photo, a certificate): masked whole.
-    PersonalBinary,
-}
-
-impl Sensitivity {
-    /// What a raw command (typed by a user, read from a script) and its
-    /// answer hold: a PIN or a cryptogram for VERIFY (`20`), CHANGE
-    /// REFERENCE DATA (`24`), RESET RETRY COUNTER (`2C`), the PBOC PIN
-    /// change and reload (`5E`), EXTERNAL AUTHENTICATE (`82`) and WRITE KEY
-    /// (`D4`); personal data for READ RECORD (`B2`) and GET PROCESSING
-    /// OPTIONS (`A8`), whose answers may be a holder's record, a PAN or
-    /// track 2 (masked as BER-TLV, whole when not), GET RESPONSE (`C0`, the
-    /// rest of any of those on a T=0 card), and for READ BINARY
-    /// (`B0`, a photo or a certificate); nothing for the others.
-    pub fn of_command(cmd: &Command) -> Self {
-        match cmd.ins {
-            0x20 | 0x24 | 0x2C | 0x5E | 0x82 | 0xD4 => Self::SecretCommand,
-            0xB2 | 0xA8 | 0xC0 => Self::PersonalTlv,
-            0xB0 => Self::PersonalBinary,
-            _ => Self::Plain,
-        }
-    }
-}
+pub use crate::redact::Sensitivity;
 
 /// The name of a command by its instruction byte.
 pub fn command_name(cla: u8, ins: u8) -> &'static str {
@@ -84,6 +49,25 @@ pub struct Exchange {
     pub response: String,
     /// What was redacted.
     pub sensitivity: Sensitivity,
+}
+
+/// APDUs and bytes of an operation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stats {
+    /// Command APDUs sent (GET RESPONSE and resends included).
+    pub apdus: u32,
+    /// Bytes sent.
+    pub sent: usize,
+    /// Bytes received.
+    pub received: usize,
+}
+
+impl Stats {
+    /// Modeled time on a 106 kbit/s contactless link: every byte both ways,
+    /// 10 bits per byte (start, 8 data, parity), no frame overheads.
+    pub fn contactless_ms(&self) -> f64 {
+        ((self.sent + self.received) * 10) as f64 / 106_000.0 * 1000.0
+    }
 }
 
 /// The version of the trace layout this library writes and reads
@@ -224,59 +208,6 @@ impl Trace {
             }
         }
         Ok(t)
-    }
-}
-
-/// A trace recorded by a session observer and written when the session
-/// ends (on every path, errors included): `sscard --trace FILE`.
-pub struct TraceFile {
-    path: std::path::PathBuf,
-    trace: Trace,
-}
-
-impl TraceFile {
-    /// A recorder of `operation` on the card with `atr`, for `path`.
-    pub fn new(path: &std::path::Path, operation: &str, atr: &[u8]) -> Self {
-        Self {
-            path: path.to_path_buf(),
-            trace: Trace::new(operation, atr),
-        }
-    }
-
-    /// As [`TraceFile::new`], personal data kept ([`Trace::revealing`]).
-    pub fn revealing(path: &std::path::Path, operation: &str, atr: &[u8]) -> Self {
-        Self {
-            path: path.to_path_buf(),
-            trace: Trace::revealing(operation, atr),
-        }
-    }
-
-    /// The observer to give the session ([`crate::session::Session::observe`]).
-    pub fn into_observer(mut self) -> crate::session::Observer {
-        Box::new(move |x| {
-            self.trace
-                .push(x.name, x.command, x.response, x.sensitivity);
-            self.trace.count(x.command, x.response);
-        })
-    }
-}
-
-impl Drop for TraceFile {
-    fn drop(&mut self) {
-        match self.trace.to_json() {
-            Ok(text) => {
-                if let Err(e) =
-                    sscard_profile::atomic::write_atomically(&self.path, text.as_bytes())
-                {
-                    log::error!(
-                        "trace {}: {}",
-                        self.path.display(),
-                        sscard_profile::error::io_reason(&e)
-                    );
-                }
-            }
-            Err(e) => log::error!("trace {}: {e}", self.path.display()),
-        }
     }
 }
 

@@ -502,6 +502,14 @@ impl Profile {
         let parent = parent.to_owned();
         self.dfs
             .iter()
-            .filter(move |d| crate::load::parent_of(&d.path) == parent)
+            .filter(move |d| parent_of(&d.path) == parent)
+    }
+}
+
+/// The parent DF path of a DF or EF path (`MF` for top-level ones; empty for `MF`).
+pub fn parent_of(path: &str) -> &str {
+    match path {
+        "MF" => "",
+        p => p.rsplit_once('/').map_or("MF", |(parent, _)| parent),
     }
 }

@@ -17,13 +17,7 @@ mod payment;
 /// The profile format this loader reads.
 pub const FORMAT: u32 = 1;
 
-/// The parent DF path of a DF or EF path (`MF` for top-level ones; empty for `MF`).
-pub fn parent_of(path: &str) -> &str {
-    match path {
-        "MF" => "",
-        p => p.rsplit_once('/').map_or("MF", |(parent, _)| parent),
-    }
-}
+pub use crate::model::parent_of;
 
 /// Loads and checks a profile file.
 ///

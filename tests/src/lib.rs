@@ -22,3 +22,23 @@ pub fn workspace_root() -> std::path::PathBuf {
     let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     here.parent().unwrap_or(here).to_path_buf()
 }
+
+/// Whether pcscd serves the vpcd readers (`Virtual PCD …`). Without them a
+/// test skips (returns `false`), except under [`ci_strict`], where it fails.
+///
+/// # Panics
+/// Under `CI=true` when pcscd or vpcd is missing.
+#[allow(clippy::panic)]
+pub fn vpcd_or_skip() -> bool {
+    let present = pcsc::Context::establish(pcsc::Scope::User)
+        .and_then(|c| c.list_readers_owned())
+        .is_ok_and(|r| {
+            r.iter()
+                .any(|n| n.to_string_lossy().starts_with("Virtual PCD"))
+        });
+    if !present {
+        assert!(!ci_strict(), "CI=true but no pcscd with vpcd");
+        eprintln!("skipped: no pcscd with vpcd");
+    }
+    present
+}

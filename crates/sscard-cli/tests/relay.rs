@@ -75,14 +75,8 @@ fn stop(mut c: Child) -> String {
 
 #[test]
 fn a_relayed_card_is_recorded_and_a_rewrite_makes_a_counterfeit() {
-    if sscard::transport::pcsc::list_readers()
-        .map_or(true, |r| !r.iter().any(|n| n.starts_with("Virtual PCD")))
-    {
-        assert!(
-            !sscard_system_tests::ci_strict(),
-            "CI=true but no pcscd with vpcd"
-        );
-        return eprintln!("skipped: no pcscd with vpcd");
+    if !sscard_system_tests::vpcd_or_skip() {
+        return;
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();

@@ -26,14 +26,8 @@ fn apdu(cmds: &[&str]) -> Option<serde_json::Value> {
 
 #[test]
 fn a_trace_served_as_a_card_answers_and_reports_a_mismatch() {
-    if sscard::transport::pcsc::list_readers()
-        .map_or(true, |r| !r.iter().any(|n| n.starts_with("Virtual PCD")))
-    {
-        assert!(
-            !sscard_system_tests::ci_strict(),
-            "CI=true but no pcscd with vpcd"
-        );
-        return eprintln!("skipped: no pcscd with vpcd");
+    if !sscard_system_tests::vpcd_or_skip() {
+        return;
     }
     let trace = root().join("fixtures/traces/read-basic-info.json");
     let t: serde_json::Value =

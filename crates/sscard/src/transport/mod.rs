@@ -48,46 +48,32 @@ pub trait Transport {
     }
 }
 
-impl<T: Transport + ?Sized> Transport for Box<T> {
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>> {
-        (**self).transmit(apdu)
-    }
-    fn reset(&mut self) -> Result<Vec<u8>> {
-        (**self).reset()
-    }
-    fn atr(&self) -> Vec<u8> {
-        (**self).atr()
-    }
-    fn name(&self) -> String {
-        (**self).name()
-    }
-    fn features(&mut self) -> Vec<(u8, u32)> {
-        (**self).features()
-    }
-    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>> {
-        (**self).control(code, input)
-    }
+/// A transport behind a pointer forwards every call.
+macro_rules! forward {
+    ($($ty:ty),*) => {$(
+        impl<T: Transport + ?Sized> Transport for $ty {
+            fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>> {
+                (**self).transmit(apdu)
+            }
+            fn reset(&mut self) -> Result<Vec<u8>> {
+                (**self).reset()
+            }
+            fn atr(&self) -> Vec<u8> {
+                (**self).atr()
+            }
+            fn name(&self) -> String {
+                (**self).name()
+            }
+            fn features(&mut self) -> Vec<(u8, u32)> {
+                (**self).features()
+            }
+            fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>> {
+                (**self).control(code, input)
+            }
+        }
+    )*};
 }
 
-/// A borrowed transport (a caller that inspects it afterwards: a replay
-/// that must be used up, a recording relay).
-impl<T: Transport + ?Sized> Transport for &mut T {
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>> {
-        (**self).transmit(apdu)
-    }
-    fn reset(&mut self) -> Result<Vec<u8>> {
-        (**self).reset()
-    }
-    fn atr(&self) -> Vec<u8> {
-        (**self).atr()
-    }
-    fn name(&self) -> String {
-        (**self).name()
-    }
-    fn features(&mut self) -> Vec<(u8, u32)> {
-        (**self).features()
-    }
-    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>> {
-        (**self).control(code, input)
-    }
-}
+// A boxed transport, and a borrowed one (a caller that inspects it
+// afterwards: a replay that must be used up, a recording relay).
+forward!(Box<T>, &mut T);

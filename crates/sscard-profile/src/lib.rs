@@ -58,6 +58,7 @@
 pub mod atomic;
 pub mod batch;
 mod display;
+pub mod element_data;
 pub mod error;
 pub mod holder;
 pub mod holder_csv;

@@ -3,7 +3,6 @@
 //! APDUs, with a journal, is the CLI's `perso run`.)
 
 use sscard_apdu::field::Format;
-use sscard_apdu::record::{BtlvRecord, Record};
 use sscard_profile::holder::Holder;
 use sscard_profile::keys::MasterKeys;
 use sscard_profile::{Element, ElementFormat, Profile};
@@ -12,50 +11,17 @@ use crate::error::{Error, Result};
 use crate::image::{CardImage, EcashState, Hex, KeyState, Lifecycle, PinState, PurseState};
 use crate::user::auth::KEY_TRIES;
 
-/// The value personalisation writes for `element`: from the holder, the
-/// card, or the profile; empty when the holder record has none.
-pub fn element_value(profile: &Profile, holder: &Holder, element: &Element) -> String {
-    match element.source.as_deref() {
-        Some("profile.card_type") => profile.card.card_type.clone().unwrap_or_default(),
-        Some("profile.spec_version") => profile.card.spec_version.clone().unwrap_or_default(),
-        Some(s) => holder.value(s).unwrap_or_default(),
-        None => String::new(),
-    }
-}
+/// The value personalisation writes for `element` (the profile crate's
+/// [`sscard_profile::element_data::element_value`]).
+pub use sscard_profile::element_data::element_value;
 
-/// The record bytes (`tag len value`, value padded by format) of `element`
-/// holding `text`; for a B-TLV element, `text` is ignored and the items are
-/// written empty.
+/// The record bytes of `element` holding `text`.
 ///
 /// # Errors
 /// [`Error::Perso`] when the value does not fit its format or length.
 pub fn element_record(element: &Element, text: &str) -> Result<Vec<u8>> {
-    let err = |e: sscard_apdu::Error| Error::Perso(format!("element {}: {e}", element.name));
-    match element.format {
-        ElementFormat::Field(f) => {
-            let value = if text.is_empty() && f == Format::B {
-                vec![0; element.length]
-            } else {
-                f.encode(text, element.length).map_err(err)?
-            };
-            Ok(Record::new(element.tag, value).map_err(err)?.to_bytes())
-        }
-        ElementFormat::Btlv => {
-            let items = element
-                .items
-                .iter()
-                .map(|i| {
-                    let v = if i.format == Format::B {
-                        vec![0; i.length]
-                    } else {
-                        i.format.encode("", i.length).map_err(err)?
-                    };
-                    Record::new(i.tag, v).map_err(err)
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(BtlvRecord::new(element.tag, items).map_err(err)?.to_bytes())
-        }
-    }
+    sscard_profile::element_data::element_record(element, text)
+        .map_err(|e| Error::Perso(format!("element {}: {e}", element.name)))
 }
 
 /// A blank card as it leaves pre-personalisation: keys (diversified for

@@ -115,9 +115,9 @@ pub fn plan(profile: &Profile, holder: &Holder) -> Result<Vec<Step>> {
     let mut steps = Vec::new();
     for ef in &profile.efs {
         for el in &ef.elements {
-            let text = sscard_sim::perso::element_value(profile, holder, el);
-            let data = sscard_sim::perso::element_record(el, &text)
-                .map_err(|e| Error::InvalidInput(e.to_string()))?;
+            let text = sscard_profile::element_data::element_value(profile, holder, el);
+            let data = sscard_profile::element_data::element_record(el, &text)
+                .map_err(|e| Error::InvalidInput(format!("element {}: {e}", el.name)))?;
             for n in 0..el.occurrences {
                 steps.push(Step {
                     name: format!("{} #{}", ef.path, el.record + n),

@@ -28,8 +28,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     ) -> Result<()> {
         for ef in efs {
             for el in &ef.elements {
-                let text = sscard_sim::perso::element_value(profile, holder, el);
-                let want = sscard_sim::perso::element_record(el, &text)
+                let text = sscard_profile::element_data::element_value(profile, holder, el);
+                let want = sscard_profile::element_data::element_record(el, &text)
                     .map_err(|e| Error::InvalidInput(e.to_string()))?;
                 for n in 0..el.occurrences {
                     let got = self.read_record_of(profile, ef, el, el.record + n, true)?;

@@ -42,3 +42,28 @@ pub fn vpcd_or_skip() -> bool {
     }
     present
 }
+
+/// A child process killed when the test lets go of it, on every path: a
+/// failing assertion must not leave a simulator holding a vpcd slot for
+/// the tests after it.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl KillOnDrop {
+    /// Kills it now; what it wrote to standard error, if that was piped.
+    pub fn stop(mut self) -> String {
+        let _ = self.0.kill();
+        let mut err = String::new();
+        if let Some(mut e) = self.0.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        let _ = self.0.wait();
+        err
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

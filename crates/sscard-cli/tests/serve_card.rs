@@ -8,20 +8,22 @@
 
 mod service_support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use service_support::{call, start};
 
 const BAS: &str = r#"{"function":"iReadCardBas","iType":1}"#;
 
-fn serve_card(dir: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_sscard"))
-        .current_dir(dir)
-        .args(["sim", "serve", "--card-only", "card.json"])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+fn serve_card(dir: &std::path::Path) -> sscard_system_tests::KillOnDrop {
+    sscard_system_tests::KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_sscard"))
+            .current_dir(dir)
+            .args(["sim", "serve", "--card-only", "card.json"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
 }
 
 /// Calls until one succeeds (or 20 s pass).
@@ -42,8 +44,14 @@ fn a_card_taken_away_gives_clean_errors_and_the_service_recovers() {
     if !sscard_system_tests::vpcd_or_skip() {
         return;
     }
+    // The card of the test before has left (pcscd notices at its next poll).
+    let _ = sscard::transport::pcsc::wait_card(
+        "Virtual PCD 00 00",
+        false,
+        std::time::Duration::from_secs(20),
+    );
     let s = start("requests_per_minute = 100000", Some("Virtual PCD 00 00"));
-    let mut card = serve_card(s.dir.path());
+    let card = serve_card(s.dir.path());
     until_served(&s);
     // Requests run on one thread while the card is taken away on another.
     let port = s.port;
@@ -70,8 +78,7 @@ fn a_card_taken_away_gives_clean_errors_and_the_service_recovers() {
         codes
     });
     std::thread::sleep(Duration::from_millis(500));
-    let _ = card.kill();
-    let _ = card.wait();
+    card.stop();
     std::thread::sleep(Duration::from_millis(1500));
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let codes = caller.join().unwrap();
@@ -87,10 +94,9 @@ fn a_card_taken_away_gives_clean_errors_and_the_service_recovers() {
         assert!(!out.is_empty() && !out.contains("panicked"), "{out}");
     }
     // The card comes back: served again, the same card.
-    let mut card = serve_card(s.dir.path());
+    let card = serve_card(s.dir.path());
     let v = until_served(&s);
     assert!(v["out"].as_str().unwrap().contains("11010519491231002X"));
-    let _ = card.kill();
-    let _ = card.wait();
+    card.stop();
     assert!(!s.log.lock().unwrap().contains("panicked"));
 }

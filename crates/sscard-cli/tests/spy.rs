@@ -44,6 +44,8 @@ fn opensc_tool_traffic_through_the_spy_becomes_a_trace() {
         );
         return eprintln!("skipped: no libpcscspy, opensc-tool or pcscd with vpcd");
     };
+    // The card of the test before has left (pcscd notices at its next poll).
+    let _ = sscard::transport::pcsc::wait_card("Virtual PCD 00 00", false, Duration::from_secs(20));
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::copy(
@@ -52,12 +54,14 @@ fn opensc_tool_traffic_through_the_spy_becomes_a_trace() {
     )
     .unwrap();
     let sscard = env!("CARGO_BIN_EXE_sscard");
-    let mut sim = Command::new(sscard)
-        .current_dir(dir)
-        .args(["sim", "serve", "--card-only", "c.json"])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let sim = sscard_system_tests::KillOnDrop(
+        Command::new(sscard)
+            .current_dir(dir)
+            .args(["sim", "serve", "--card-only", "c.json"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     // opensc-tool opens libpcsclite.so.1 with dlopen: a folder where that
     // name is the spy, which finds the real library as libpcsclite_nospy.so.1
     // (as pcsc-lite's install_spy.sh arranges, without touching /usr).
@@ -92,8 +96,7 @@ fn opensc_tool_traffic_through_the_spy_becomes_a_trace() {
         );
         std::thread::sleep(Duration::from_millis(300));
     }
-    let _ = sim.kill();
-    let _ = sim.wait();
+    sim.stop();
     let o = Command::new(sscard)
         .current_dir(dir)
         .args(["--json", "trace", "import-spy", "pcsc-spy", "-o", "t.json"])

@@ -15,7 +15,6 @@ use sscard::security::software::SoftwareModule;
 use sscard::security::{CardId, Mac1Request, Scheme, SecurityModule};
 use sscard::transport::pcsc::{Interface, PcscTransport, ReaderConfig};
 use sscard::transport::pinpad::{Keys, PinPadReader};
-use sscard::transport::sim::open_image;
 use sscard::transport::Transport;
 use sscard::Error;
 use sscard_profile::Profile;
@@ -52,7 +51,14 @@ pub type Card = Box<dyn Transport + Send>;
 fn connect(cfg: &Config, spec: &str) -> Result<Card, Error> {
     let spec = cfg.reader_spec(spec);
     match spec.strip_prefix("sim:") {
-        Some(path) => open_image(std::path::Path::new(path), |name| profile(cfg, name)),
+        #[cfg(feature = "sim")]
+        Some(path) => sscard::transport::sim::open_image(std::path::Path::new(path), |name| {
+            profile(cfg, name)
+        }),
+        #[cfg(not(feature = "sim"))]
+        Some(_) => Err(Error::NotSupported(
+            "sim: readers are for tests; this build has no simulator (feature \"sim\")".into(),
+        )),
         None => Ok(Box::new(PcscTransport::connect(&spec)?)),
     }
 }

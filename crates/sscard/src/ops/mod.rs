@@ -16,6 +16,7 @@ pub mod payment;
 pub mod perso;
 mod perso_check;
 pub mod pin;
+#[cfg(feature = "sim")]
 pub mod sim_card;
 
 use std::path::Path;

@@ -7,6 +7,7 @@ pub mod pcsc;
 pub mod pcsc_spy;
 pub mod pinpad;
 pub mod relay;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod trace;
 

@@ -328,7 +328,11 @@ pub fn do_debit_step2(p: Pending, key: &str) -> Result<String, Error> {
 
 /// `iReadDebitRecord`.
 pub fn read_debit_record(itype: i32) -> Result<String, Error> {
-    open("iReadDebitRecord", itype)?.debit_records()
+    Ok(open("iReadDebitRecord", itype)?
+        .debit_records()?
+        .iter()
+        .map(sscard::ops::debit::DebitRecord::to_line)
+        .collect())
 }
 
 /// `iReadICCardNum`: automatic, contact first.

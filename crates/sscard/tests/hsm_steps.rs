@@ -175,8 +175,12 @@ fn debit_through_the_key_server() {
     assert_eq!(t.balance().unwrap(), 10_000 - 2_580);
     // The card's detail record gives terminal, time and amount; the
     // terminal transaction number and the split come from the journal.
+    let records = t.debit_records().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].terminal_txn_no, "00000001");
+    assert_eq!(records[0].account_pooled, "20.00");
     assert_eq!(
-        t.debit_records().unwrap(),
+        records[0].to_line(),
         "00000001^000000000000^20261123101530^25.80^20.00^|"
     );
     let e = &t.journal().unwrap().list().unwrap()[0];

@@ -407,16 +407,16 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         }
     }
 
-    /// The medical debit log as `iReadDebitRecord` prints it: records
-    /// newest first, each `txn no.^terminal no.^date-time^total^account+pooled^|`.
-    /// The card's detail record (02 §2.4) holds the counter, amount,
+    /// The medical debit log, newest first: each record's terminal
+    /// transaction number, terminal, date-time, total and account+pooled
+    /// split. The card's detail record (02 §2.4) holds the counter, amount,
     /// terminal and time; the terminal transaction number and the split
     /// come from `journal` (the terminal's record of that purchase, found
     /// by card, counter and amount), empty when it holds none.
     ///
     /// # Errors
     /// Card and PIN errors; [`Error::NotSupported`] without a log.
-    pub fn debit_records(&mut self) -> Result<String> {
+    pub fn debit_records(&mut self) -> Result<Vec<DebitRecord>> {
         self.recover_journal()?;
         let card_id = self.facts_or_identify()?.card_id;
         let log = self.debit_log()?;
@@ -444,12 +444,13 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 let counter = u16::from_str_radix(&field(r, "offline_counter"), 16).unwrap_or(0);
                 let fen = amount.parse::<Amount>().map(|a| a.fen()).unwrap_or(0);
                 let (txn, split) = journal(&card_id, counter, fen).unwrap_or_default();
-                format!(
-                    "{txn}^{}^{}{}^{amount}^{split}^|",
-                    field(r, "terminal_no"),
-                    field(r, "date"),
-                    field(r, "time")
-                )
+                DebitRecord {
+                    terminal_txn_no: txn,
+                    terminal_no: field(r, "terminal_no"),
+                    datetime: format!("{}{}", field(r, "date"), field(r, "time")),
+                    amount,
+                    account_pooled: split,
+                }
             })
             .collect())
     }
@@ -508,5 +509,31 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 command: "GET BALANCE",
                 reason: "not 4 bytes".into(),
             })
+    }
+}
+
+/// One record of the medical debit log ([`Terminal::debit_records`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebitRecord {
+    /// The terminal's transaction number (from its journal; empty without).
+    pub terminal_txn_no: String,
+    /// The terminal number the card recorded.
+    pub terminal_no: String,
+    /// Date and time, `YYYYMMDDhhmmss`.
+    pub datetime: String,
+    /// The total, yuan (`25.80`).
+    pub amount: String,
+    /// The account+pooled split (from the journal; empty without).
+    pub account_pooled: String,
+}
+
+impl DebitRecord {
+    /// The record as `iReadDebitRecord` prints it:
+    /// `txn no.^terminal no.^date-time^total^account+pooled^|`.
+    pub fn to_line(&self) -> String {
+        format!(
+            "{}^{}^{}^{}^{}^|",
+            self.terminal_txn_no, self.terminal_no, self.datetime, self.amount, self.account_pooled
+        )
     }
 }

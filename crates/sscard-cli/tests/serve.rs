@@ -284,28 +284,37 @@ fn two_hundred_websocket_clients_are_served_in_turn_with_memory_flat() {
         .build()
         .unwrap();
     let pid = s.child.id();
-    let (ok1, refused1) = rt.block_on(round(&s, 200, 3_000));
-    let after_first = rss_kib(pid);
-    let (ok2, refused2) = rt.block_on(round(&s, 200, 3_000));
-    let after_second = rss_kib(pid);
-    eprintln!(
-        "round 1: {ok1} answered, {refused1} refused; round 2: {ok2} answered, {refused2} refused; RSS {after_first} KiB then {after_second} KiB"
-    );
-    assert!(ok1 > 0 && ok2 > 0);
-    // Flat: the second round of the same load does not grow the process
-    // by more than 8 MiB (it leaks nothing per request or per client).
+    // Three rounds of the same load: the first warms the allocator and the
+    // runtime up; a leak per request or per client grows every round.
+    let mut answered = 0;
+    let mut rss = Vec::new();
+    for n in 1..=3 {
+        let (ok, refused) = rt.block_on(round(&s, 200, 2_000));
+        // The sessions of the closed sockets end first.
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        rss.push(rss_kib(pid));
+        eprintln!(
+            "round {n}: {ok} answered, {refused} refused; RSS {} KiB",
+            rss[n - 1]
+        );
+        assert!(ok > 0, "round {n} answered nothing");
+        answered += ok;
+    }
+    // Flat: the third round ends no more than 8 MiB above the larger of
+    // the first two.
+    let before = rss[0].max(rss[1]);
     assert!(
-        after_second < after_first + 8 * 1024,
-        "memory grew from {after_first} KiB to {after_second} KiB"
+        rss[2] < before + 8 * 1024,
+        "memory grew round by round: {rss:?} KiB"
     );
     // Still serving, and it ran every request it answered.
     assert_eq!(call(&s, BAS).json()["code"], 0);
     let st = status(&s);
-    assert_eq!(st["ran"].as_u64().unwrap() as usize, ok1 + ok2 + 1, "{st}");
+    assert_eq!(st["ran"].as_u64().unwrap() as usize, answered + 1, "{st}");
     // Serialised: every call's trace is the whole command sequence of one
     // iReadCardBas, never the APDUs of two requests mixed.
     let traces = trace_names(&s.dir.path().join("traces"));
-    assert_eq!(traces.len(), ok1 + ok2 + 1);
+    assert_eq!(traces.len(), answered + 1);
     assert!(traces.iter().all(|t| t == &traces[0]), "interleaved APDUs");
     assert!(!s.log.lock().unwrap().contains("panicked"));
 }
@@ -371,21 +380,24 @@ fn the_systemd_unit_runs_what_the_binary_takes() {
     }
 }
 
-/// Each request has a timeout, waiting included: 200 requests at once
-/// against a 0.2 s timeout cannot all be served (each takes milliseconds on
+/// Each request has a timeout, waiting included: 600 requests at once
+/// against a 0.5 s timeout cannot all be served (each takes milliseconds on
 /// the one card thread); the late ones get `timeout`, and a request that
 /// waited past its timeout is not run.
 #[test]
 fn requests_that_wait_too_long_time_out_and_are_not_run() {
     let s = start(
-        "requests_per_minute = 1000000\nqueue = 400\ntimeout_seconds = 0.2",
+        "requests_per_minute = 1000000\nqueue = 1000\ntimeout_seconds = 0.5",
         None,
     );
+    // One call first: the first of a process loads the profiles and the
+    // journal, which on a loaded machine alone can take the whole timeout.
+    assert_eq!(call(&s, BAS).json()["code"], 0);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let url = format!("ws://127.0.0.1:{}/ws?token={}", s.port, s.token);
     let answers: Vec<serde_json::Value> = rt.block_on(async {
         let mut sockets = Vec::new();
-        for _ in 0..200 {
+        for _ in 0..600 {
             sockets.push(tokio_tungstenite::connect_async(&url).await.unwrap().0);
         }
         for ws in &mut sockets {
@@ -400,7 +412,7 @@ fn requests_that_wait_too_long_time_out_and_are_not_run() {
     });
     let ok = answers.iter().filter(|v| v["code"] == 0).count();
     let late = answers.iter().filter(|v| v["error"] == "timeout").count();
-    assert_eq!(ok + late, 200, "only successes and timeouts");
+    assert_eq!(ok + late, 600, "only successes and timeouts");
     assert!(ok > 0 && late > 0, "{ok} served, {late} timed out");
     assert!(answers
         .iter()
@@ -410,7 +422,7 @@ fn requests_that_wait_too_long_time_out_and_are_not_run() {
     std::thread::sleep(std::time::Duration::from_secs(4));
     let st = status(&s);
     assert!(
-        (st["ran"].as_u64().unwrap() as usize) < 200,
+        (st["ran"].as_u64().unwrap() as usize) < 601,
         "timed-out requests were run: {st}"
     );
 }

@@ -53,6 +53,9 @@ pub fn start(service: &str, reader: Option<&str>) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sscard"))
         .current_dir(dir.path())
         .args(["-v", "serve", "--config", "serve.toml"])
+        // Two malloc arenas: the resident size then follows what is live,
+        // not how many threads once allocated (the memory test reads it).
+        .env("MALLOC_ARENA_MAX", "2")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

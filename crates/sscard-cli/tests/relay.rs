@@ -168,6 +168,10 @@ fn a_relayed_card_is_recorded_and_a_rewrite_makes_a_counterfeit() {
     let fake = std::fs::read_to_string(dir.join("fake.json")).unwrap();
     assert!(fake.contains("INTERNAL AUTHENTICATE (rewritten)"), "{fake}");
     stop(sim);
+    // Leave both slots empty for the tests after this one.
+    for r in ["Virtual PCD 00 01", "Virtual PCD 00 00"] {
+        let _ = sscard::transport::pcsc::wait_card(r, false, Duration::from_secs(20));
+    }
 
     // Bad rules are refused before any reader is touched.
     std::fs::write(dir.join("bad.toml"), "[[rewrite]]\ncommand = \"00 88\"\n").unwrap();

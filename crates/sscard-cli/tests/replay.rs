@@ -47,26 +47,39 @@ fn a_trace_served_as_a_card_answers_and_reports_a_mismatch() {
         ex[1]["command"].as_str().unwrap(),
         ex[1]["response"].as_str().unwrap(),
     );
-    let serve = sscard_system_tests::KillOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_sscard"))
-            .args(["sim", "serve", "--replay"])
-            .arg(&trace)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    // The card appears in the reader once vpcd has connected.
-    let start = Instant::now();
-    let answers = loop {
-        if let Some(v) = apdu(&[c1, c2, "00B2990400"]) {
-            break Some(v);
-        }
-        if start.elapsed() > Duration::from_secs(45) {
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(300));
+    let spawn = || {
+        sscard_system_tests::KillOnDrop(
+            Command::new(env!("CARGO_BIN_EXE_sscard"))
+                .args(["sim", "serve", "--replay"])
+                .arg(&trace)
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        )
     };
-    let err = serve.stop();
+    // The card appears in the reader once vpcd has connected. vpcd does not
+    // always take a new connection after the test before killed its card
+    // (see the closing notes of December 2026): a server that no command
+    // reached in 15 s is started again, up to four times.
+    let mut err = String::new();
+    let mut answers = None;
+    for _ in 0..4 {
+        let serve = spawn();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(15) {
+            if let Some(v) = apdu(&[c1, c2, "00B2990400"]) {
+                answers = Some(v);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        err = serve.stop();
+        if answers.is_some() {
+            break;
+        }
+        let _ =
+            sscard::transport::pcsc::wait_card("Virtual PCD 00 00", false, Duration::from_secs(10));
+    }
     let Some(answers) = answers else {
         panic!("no replayed card; sim serve said: {err}")
     };

@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod vpcd_support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -78,15 +80,9 @@ fn stop(c: KillOnDrop) -> String {
 
 #[test]
 fn a_relayed_card_is_recorded_and_a_rewrite_makes_a_counterfeit() {
-    if !sscard_system_tests::vpcd_or_skip() {
+    if !vpcd_support::ready() {
         return;
     }
-    // The card of the test before has left (pcscd notices at its next poll).
-    let _ = sscard::transport::pcsc::wait_card(
-        "Virtual PCD 00 00",
-        false,
-        std::time::Duration::from_secs(20),
-    );
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::copy(

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod vpcd_support;
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -26,15 +28,9 @@ fn apdu(cmds: &[&str]) -> Option<serde_json::Value> {
 
 #[test]
 fn a_trace_served_as_a_card_answers_and_reports_a_mismatch() {
-    if !sscard_system_tests::vpcd_or_skip() {
+    if !vpcd_support::ready() {
         return;
     }
-    // The card of the test before has left (pcscd notices at its next poll).
-    let _ = sscard::transport::pcsc::wait_card(
-        "Virtual PCD 00 00",
-        false,
-        std::time::Duration::from_secs(20),
-    );
     let trace = root().join("fixtures/traces/read-basic-info.json");
     let t: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();

@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod vpcd_support;
+
 mod service_support;
 
 use std::process::{Command, Stdio};
@@ -41,15 +43,9 @@ fn until_served(s: &service_support::Server) -> serde_json::Value {
 
 #[test]
 fn a_card_taken_away_gives_clean_errors_and_the_service_recovers() {
-    if !sscard_system_tests::vpcd_or_skip() {
+    if !vpcd_support::ready() {
         return;
     }
-    // The card of the test before has left (pcscd notices at its next poll).
-    let _ = sscard::transport::pcsc::wait_card(
-        "Virtual PCD 00 00",
-        false,
-        std::time::Duration::from_secs(20),
-    );
     let s = start("requests_per_minute = 100000", Some("Virtual PCD 00 00"));
     let card = serve_card(s.dir.path());
     until_served(&s);

@@ -59,6 +59,22 @@ impl Command {
         }
     }
 
+    /// A command whose data (at most 255 bytes) and Le (1–256) its
+    /// builder fixed ([`crate::commands`]); out-of-range values are clamped
+    /// rather than refused, which no builder relies on.
+    pub(crate) fn short(cla: u8, ins: u8, p1: u8, p2: u8, data: &[u8], le: Option<usize>) -> Self {
+        let mut data = data.to_vec();
+        data.truncate(SHORT_DATA_MAX);
+        Self {
+            cla,
+            ins,
+            p1,
+            p2,
+            data,
+            le: le.map(|n| n.clamp(1, SHORT_LE_MAX)),
+        }
+    }
+
     /// Adds a data field (case 3, or case 4 with [`Command::with_le`]).
     ///
     /// # Errors

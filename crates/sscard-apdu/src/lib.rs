@@ -24,10 +24,12 @@
 #![forbid(unsafe_code)]
 
 pub mod command;
+pub mod commands;
 pub mod dol;
 pub mod error;
 pub mod field;
 pub mod hexfmt;
+pub mod ins;
 pub mod record;
 pub mod response;
 pub mod status;
@@ -35,7 +37,9 @@ pub mod tlv;
 pub mod tlv_view;
 
 pub use command::{Case, Command};
+pub use commands::Apdu;
 pub use error::{Error, Result};
+pub use ins::{Ins, Sensitivity};
 pub use response::Response;
 pub use status::StatusWord;
 pub use tlv::{Tag, Tlv};

@@ -71,23 +71,24 @@ impl Apdu {
     pub fn sensitivity(&self) -> Sensitivity {
         self.sensitivity
     }
-}
 
-/// Name and APDU, with secret command data replaced by its length.
-impl fmt::Display for Apdu {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The APDU as spaced hex, secret data replaced by its length
+    /// (`00 20 00 00 [3 secret bytes]`).
+    pub fn redacted(&self) -> String {
         let c = &self.command;
         if self.sensitivity == Sensitivity::SecretCommand && !c.data().is_empty() {
             let header = hexfmt::to_spaced_hex(&[c.cla, c.ins, c.p1, c.p2]);
-            write!(
-                f,
-                "{} {header} [{} secret bytes]",
-                self.name,
-                c.data().len()
-            )
+            format!("{header} [{} secret bytes]", c.data().len())
         } else {
-            write!(f, "{} {c}", self.name)
+            c.to_string()
         }
+    }
+}
+
+/// Name and [`Apdu::redacted`].
+impl fmt::Display for Apdu {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.name, self.redacted())
     }
 }
 

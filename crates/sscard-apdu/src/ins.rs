@@ -194,9 +194,18 @@ impl Ins {
     }
 
     /// The name of a raw command by its class and instruction: the
-    /// vocabulary's name, else `COMMAND`.
+    /// vocabulary's name; for another class (a logical channel, another
+    /// tool's habits) the name of the one command with that instruction
+    /// byte; else `COMMAND`.
     pub fn name_of(cla: u8, ins: u8) -> &'static str {
-        Self::of(cla, ins).map_or("COMMAND", Ins::name)
+        if let Some(i) = Self::of(cla, ins) {
+            return i.name();
+        }
+        let mut same = Self::ALL.iter().filter(|i| i.byte() == ins);
+        match (same.next(), same.next()) {
+            (Some(i), None) => i.name(),
+            _ => "COMMAND",
+        }
     }
 }
 
@@ -218,7 +227,9 @@ mod tests {
         assert_eq!(Ins::of(0x04, 0xDC), Some(Ins::UpdateRecord));
         assert_eq!(Ins::of(0x80, 0xA4), None);
         assert_eq!(Ins::of(0x00, 0x50), None);
-        assert_eq!(Ins::name_of(0xA0, 0xA4), "COMMAND");
+        assert_eq!(Ins::name_of(0x01, 0xA4), "SELECT");
+        assert_eq!(Ins::name_of(0x00, 0x5E), "COMMAND");
+        assert_eq!(Ins::name_of(0x00, 0x99), "COMMAND");
     }
 
     #[test]

@@ -180,11 +180,12 @@ fn command_name(cli: &Cli) -> &'static str {
 fn verbose_printer(reveal: bool) -> sscard::session::Observer {
     use sscard::transport::trace::Sensitivity;
     Box::new(move |x| {
-        let cmd = sscard::redact::command(x.command, x.sensitivity);
-        let data = if reveal && x.sensitivity != Sensitivity::SecretCommand {
+        let cmd = x.apdu.redacted();
+        let s = x.apdu.sensitivity();
+        let data = if reveal && s != Sensitivity::SecretCommand {
             x.response.data().to_vec()
         } else {
-            sscard::redact::mask_data(x.response.data(), x.sensitivity)
+            sscard::redact::mask_data(x.response.data(), s)
         };
         let sw = x.response.sw().to_u16().to_be_bytes();
         let mut rsp = sscard_apdu::hexfmt::to_spaced_hex(&data);
@@ -195,7 +196,7 @@ fn verbose_printer(reveal: bool) -> sscard::session::Observer {
         eprintln!(
             ">> {cmd}\n<< {rsp} ({:.1} ms, {})",
             x.elapsed.as_secs_f64() * 1000.0,
-            x.name
+            x.apdu.name()
         );
     })
 }

@@ -156,6 +156,47 @@ fn tempfile_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
+/// A PIN typed in a raw VERIFY (`apdu`, `script`) is sent, but no output,
+/// verbose line or trace shows it: the vocabulary marks VERIFY secret.
+#[test]
+fn a_typed_pin_is_never_shown() {
+    let tmp = tempfile_dir();
+    let dir = tmp.path().to_path_buf();
+    let select = "00A404000F7378312E73682EC9E7BBE1B1A3D5CF";
+    let verify = "0020000003987654";
+    let script = dir.join("verify.apdu");
+    std::fs::write(&script, format!("{select} => 9000\n{verify}\n")).unwrap();
+    let trace = dir.join("t.json");
+    let trace_arg = trace.display().to_string();
+    let script_arg = script.display().to_string();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["apdu", select, verify],
+        vec!["--json", "apdu", select, verify],
+        vec!["-v", "apdu", select, verify],
+        vec!["apdu", "--trace", &trace_arg, select, verify],
+        vec!["script", &script_arg],
+        vec!["--json", "script", &script_arg],
+    ];
+    for mut args in runs {
+        // A fresh card each time: a wrong PIN costs one of its tries.
+        let img = copy_image(&dir, "zhang-san-3.0.json");
+        let at = args.iter().position(|a| *a == "apdu" || *a == "script").unwrap() + 1;
+        args.splice(at..at, ["--sim", img.as_str()]);
+        let o = sscard(&args, "");
+        let out = text(&o);
+        // The card did get the PIN: a wrong one costs a try.
+        assert!(out.contains("63C"), "{args:?}: {out}");
+        assert!(out.contains("[3 secret bytes]"), "{args:?}: {out}");
+        for shown in ["98 76 54", "987654", verify] {
+            assert!(!out.contains(shown), "{args:?} shows the PIN: {out}");
+        }
+    }
+    let t = std::fs::read_to_string(&trace).unwrap();
+    assert!(t.contains("\"VERIFY\""), "{t}");
+    assert!(t.contains("0020000003000000"), "{t}");
+    assert!(!t.contains("987654"), "{t}");
+}
+
 /// No output of any command, in any mode but `--reveal`, holds a fixture
 /// holder's SSN, name or birth date.
 #[test]

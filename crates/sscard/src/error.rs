@@ -143,6 +143,14 @@ pub enum Error {
     Trace(String),
 }
 
+/// A command that cannot be built (data over 65535 bytes, Le out of
+/// range): the caller's argument is wrong.
+impl From<sscard_apdu::Error> for Error {
+    fn from(e: sscard_apdu::Error) -> Self {
+        Self::BadArgument(e.to_string())
+    }
+}
+
 impl Error {
     /// The reader-interface error code (spec 05 §5.5): the library's own
     /// small codes, or the status word negated for card errors, with the

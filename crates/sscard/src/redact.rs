@@ -1,56 +1,9 @@
 //! Redaction for logs and traces: PINs and secrets in commands, personal
 //! data in answers, never printed.
 
-use sscard_apdu::{hexfmt, Command, Response};
+use sscard_apdu::Response;
 
-use serde::{Deserialize, Serialize};
-
-/// How sensitive an exchange is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sensitivity {
-    /// Nothing to hide.
-    Plain,
-    /// The command data is a secret (a PIN, a cryptogram): redacted.
-    SecretCommand,
-    /// The answer is a one-byte-tag record of personal data: its value is masked.
-    PersonalResponse,
-    /// The answer is BER-TLV: values of personal tags are masked.
-    PersonalTlv,
-    /// The answer is personal binary data (a photo, a certificate): masked whole.
-    PersonalBinary,
-}
-
-impl Sensitivity {
-    /// What a raw command (typed by a user, read from a script) and its
-    /// answer hold: a PIN or a cryptogram for VERIFY (`20`), CHANGE
-    /// REFERENCE DATA (`24`), RESET RETRY COUNTER (`2C`), the PBOC PIN
-    /// change and reload (`5E`), EXTERNAL AUTHENTICATE (`82`) and WRITE KEY
-    /// (`D4`); personal data for READ RECORD (`B2`) and GET PROCESSING
-    /// OPTIONS (`A8`), whose answers may be a holder's record, a PAN or
-    /// track 2 (masked as BER-TLV, whole when not), GET RESPONSE (`C0`, the
-    /// rest of any of those on a T=0 card), and for READ BINARY
-    /// (`B0`, a photo or a certificate); nothing for the others.
-    pub fn of_command(cmd: &Command) -> Self {
-        match cmd.ins {
-            0x20 | 0x24 | 0x2C | 0x5E | 0x82 | 0xD4 => Self::SecretCommand,
-            0xB2 | 0xA8 | 0xC0 => Self::PersonalTlv,
-            0xB0 => Self::PersonalBinary,
-            _ => Self::Plain,
-        }
-    }
-}
-
-/// A command as hex, with secret data replaced by `**` per byte.
-pub fn command(cmd: &Command, s: Sensitivity) -> String {
-    match s {
-        Sensitivity::SecretCommand if !cmd.data().is_empty() => {
-            let header = hexfmt::to_spaced_hex(&[cmd.cla, cmd.ins, cmd.p1, cmd.p2]);
-            format!("{header} [{} secret bytes]", cmd.data().len())
-        }
-        _ => cmd.to_string(),
-    }
-}
+pub use sscard_apdu::Sensitivity;
 
 /// A response as hex, with personal data replaced.
 pub fn response(r: &Response, s: Sensitivity) -> String {

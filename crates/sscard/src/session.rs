@@ -2,43 +2,20 @@
 //! `6Cxx` into a full answer, counts APDUs and bytes, remembers the current
 //! selection (no repeated SELECT), and records a redacted trace.
 
-use sscard_apdu::{Command, Response, StatusWord};
+use sscard_apdu::{commands, Apdu, Response, StatusWord};
 
 use crate::error::{Error, Result};
-use crate::transport::trace::{Sensitivity, Trace};
+use crate::transport::trace::Trace;
 use crate::transport::Transport;
-
-/// Builds a command APDU; data and Le are optional.
-///
-/// # Errors
-/// [`Error::BadArgument`] for data over 65535 bytes or Le outside 1–65536.
-pub fn apdu(cla: u8, ins: u8, p1: u8, p2: u8, data: &[u8], le: Option<usize>) -> Result<Command> {
-    let mut c = Command::new(cla, ins, p1, p2);
-    if !data.is_empty() {
-        c = c
-            .with_data(data.to_vec())
-            .map_err(|e| Error::BadArgument(e.to_string()))?;
-    }
-    if let Some(le) = le {
-        c = c
-            .with_le(le)
-            .map_err(|e| Error::BadArgument(e.to_string()))?;
-    }
-    Ok(c)
-}
 
 pub use crate::transport::trace::Stats;
 
 /// One exchange as it happens, for an observer ([`Session::observe`]).
 pub struct Exchanged<'a> {
-    /// The command's name (`SELECT`, `VERIFY`, …).
-    pub name: &'static str,
-    /// The command.
-    pub command: &'a Command,
+    /// The command: its name, bytes and what in it is secret or personal.
+    pub apdu: &'a Apdu,
     /// The answer.
     pub response: &'a Response,
-    /// What in it is secret or personal.
-    pub sensitivity: Sensitivity,
     /// Time from sending to the answer.
     pub elapsed: std::time::Duration,
 }
@@ -123,12 +100,8 @@ impl<T: Transport> Session<T> {
         self.transport.reset()
     }
 
-    fn raw(
-        &mut self,
-        name: &'static str,
-        cmd: &Command,
-        sensitivity: Sensitivity,
-    ) -> Result<Response> {
+    fn raw(&mut self, apdu: &Apdu) -> Result<Response> {
+        let (name, cmd, sensitivity) = (apdu.name(), apdu.command(), apdu.sensitivity());
         let bytes = cmd.to_bytes();
         self.stats.apdus += 1;
         self.stats.sent += bytes.len();
@@ -136,7 +109,7 @@ impl<T: Transport> Session<T> {
         let rsp = self.transport.transmit(&bytes)?;
         let elapsed = started.elapsed();
         self.stats.received += rsp.len();
-        log::trace!(">>> {name} {}", crate::redact::command(cmd, sensitivity));
+        log::trace!(">>> {apdu}");
         let r = Response::from_bytes(&rsp).map_err(|e| Error::Malformed {
             command: name,
             reason: e.to_string(),
@@ -147,10 +120,8 @@ impl<T: Transport> Session<T> {
         }
         for o in &mut self.observers {
             o(&Exchanged {
-                name,
-                command: cmd,
+                apdu,
                 response: &r,
-                sensitivity,
                 elapsed,
             });
         }
@@ -163,32 +134,22 @@ impl<T: Transport> Session<T> {
     ///
     /// # Errors
     /// Transport errors; a malformed answer.
-    pub fn send(
-        &mut self,
-        name: &'static str,
-        cmd: &Command,
-        sensitivity: Sensitivity,
-    ) -> Result<Response> {
-        let mut r = self.raw(name, cmd, sensitivity)?;
+    pub fn send(&mut self, apdu: &Apdu) -> Result<Response> {
+        let name = apdu.name();
+        let malformed = |e: sscard_apdu::Error| Error::Malformed {
+            command: name,
+            reason: e.to_string(),
+        };
+        let mut r = self.raw(apdu)?;
         if let StatusWord::WrongLe(n) = r.sw() {
             let le = if n == 0 { 256 } else { usize::from(n) };
-            let again = cmd.resend_with_le(le).map_err(|e| Error::Malformed {
-                command: name,
-                reason: e.to_string(),
-            })?;
-            r = self.raw(name, &again, sensitivity)?;
+            r = self.raw(&apdu.with_le(le).map_err(malformed)?)?;
         }
         let mut data = Vec::new();
         while let StatusWord::MoreData(n) = r.sw() {
             data.extend_from_slice(r.data());
             let le = if n == 0 { 256 } else { usize::from(n) };
-            let get = Command::new(0x00, 0xC0, 0x00, 0x00)
-                .with_le(le)
-                .map_err(|e| Error::Malformed {
-                    command: name,
-                    reason: e.to_string(),
-                })?;
-            r = self.raw("GET RESPONSE", &get, sensitivity)?;
+            r = self.raw(&commands::get_response(apdu, le).map_err(malformed)?)?;
             if data.len() > 65_536 {
                 return Err(Error::Malformed {
                     command: name,
@@ -208,17 +169,12 @@ impl<T: Transport> Session<T> {
     ///
     /// # Errors
     /// [`Error::Card`] with the status word otherwise.
-    pub fn command(
-        &mut self,
-        name: &'static str,
-        cmd: &Command,
-        sensitivity: Sensitivity,
-    ) -> Result<Vec<u8>> {
-        let r = self.send(name, cmd, sensitivity)?;
+    pub fn command(&mut self, apdu: &Apdu) -> Result<Vec<u8>> {
+        let r = self.send(apdu)?;
         if r.is_success() {
             Ok(r.into_data())
         } else {
-            Err(Error::from_card(name, r.sw()))
+            Err(Error::from_card(apdu.name(), r.sw()))
         }
     }
 
@@ -227,11 +183,9 @@ impl<T: Transport> Session<T> {
     /// # Errors
     /// [`Error::Card`] (e.g. `6A82`).
     pub fn select_name(&mut self, df_name: &[u8]) -> Result<Vec<u8>> {
-        let cmd = Command::new(0x00, 0xA4, 0x04, 0x00)
-            .with_data(df_name.to_vec())
-            .and_then(|c| c.with_le(256))
-            .map_err(|e| Error::BadArgument(e.to_string()))?;
-        self.command("SELECT", &cmd, Sensitivity::Plain)
+        let select =
+            commands::select_name(df_name).map_err(|e| Error::BadArgument(e.to_string()))?;
+        self.command(&select)
     }
 
     /// SELECT by FID under the current DF (P1 `00`).
@@ -239,10 +193,7 @@ impl<T: Transport> Session<T> {
     /// # Errors
     /// [`Error::Card`] (e.g. `6A82`).
     pub fn select_fid(&mut self, fid: u16) -> Result<()> {
-        let cmd = Command::new(0x00, 0xA4, 0x00, 0x00)
-            .with_data(fid.to_be_bytes().to_vec())
-            .map_err(|e| Error::BadArgument(e.to_string()))?;
-        self.command("SELECT", &cmd, Sensitivity::Plain).map(|_| ())
+        self.command(&commands::select_fid(fid)).map(|_| ())
     }
 }
 
@@ -273,9 +224,10 @@ impl TraceFile {
     /// The observer to give the session ([`Session::observe`]).
     pub fn into_observer(mut self) -> Observer {
         Box::new(move |x| {
+            let a = x.apdu;
             self.trace
-                .push(x.name, x.command, x.response, x.sensitivity);
-            self.trace.count(x.command, x.response);
+                .push(a.name(), a.command(), x.response, a.sensitivity());
+            self.trace.count(a.command(), x.response);
         })
     }
 }

@@ -5,9 +5,8 @@ use serde_json::{json, Value};
 use sscard::ops::debit::PayInfo;
 use sscard::ops::file_addr::FileAddr;
 use sscard::ops::payment::{load_ca_keys, PurchaseRequest};
-use sscard::transport::trace::Sensitivity;
 use sscard_apdu::field::{Amount, Format};
-use sscard_apdu::{Command, Response};
+use sscard_apdu::{Apdu, Command, Response};
 use sscard_profile::holder::mask;
 use sscard_profile::ElementFormat;
 
@@ -64,13 +63,8 @@ pub fn info(cli: &Cli, a: &CardArgs) -> CliResult<()> {
         .filter(|d| d.name.is_some() && !d.path.contains('/'))
     {
         let name = df.name.clone().unwrap_or_default();
-        let cmd = Command::new(0x00, 0xA4, 0x04, 0x00)
-            .with_data(name)
-            .map_err(CliError::input)?;
-        let present = t
-            .card
-            .send("SELECT", &cmd, Sensitivity::Plain)
-            .is_ok_and(|r| r.is_success());
+        let select = sscard_apdu::commands::select_name(&name).map_err(CliError::input)?;
+        let present = t.card.send(&select).is_ok_and(|r| r.is_success());
         apps.push(json!({"application": df.path, "present": present}));
     }
     let atr = hex::encode_upper(sscard::transport::Transport::atr(t.card.transport()));
@@ -178,13 +172,15 @@ fn mask_file_addr(out: &str) -> String {
         .join("$")
 }
 
-fn send_hex(t: &mut Term, hex_text: &str) -> CliResult<Response> {
+/// Sends a command typed in hex; returns it as shown (a PIN or key
+/// replaced by its length) with the answer.
+fn send_hex(t: &mut Term, hex_text: &str) -> CliResult<(String, Response)> {
     let cmd: Command = hex_text
         .parse()
         .map_err(|e: sscard_apdu::Error| CliError::usage(format!("{hex_text}: {e}")))?;
-    t.card
-        .send("APDU", &cmd, Sensitivity::of_command(&cmd))
-        .map_err(CliError::card)
+    let apdu = Apdu::raw(cmd);
+    let r = t.card.send(&apdu).map_err(CliError::card)?;
+    Ok((apdu.redacted(), r))
 }
 
 /// `apdu`.
@@ -192,8 +188,8 @@ pub fn apdu(cli: &Cli, a: &ApduArgs) -> CliResult<()> {
     let mut t = open(&a.card, cli)?;
     let mut rows = Vec::new();
     for h in &a.apdus {
-        let r = send_hex(&mut t, h)?;
-        rows.push(json!({"command": h, "data": hex::encode_upper(r.data()), "sw": format!("{:04X}", r.sw().to_u16()), "meaning": r.sw().description()}));
+        let (shown, r) = send_hex(&mut t, h)?;
+        rows.push(json!({"command": shown, "data": hex::encode_upper(r.data()), "sw": format!("{:04X}", r.sw().to_u16()), "meaning": r.sw().description()}));
     }
     let text = rows
         .iter()
@@ -244,11 +240,9 @@ pub fn script(cli: &Cli, a: &ScriptArgs) -> CliResult<()> {
                 expect,
             } => (line, command, expect),
         };
-        let shown = sscard::redact::command(command, Sensitivity::of_command(command));
-        let r = t
-            .card
-            .send("APDU", command, Sensitivity::of_command(command))
-            .map_err(CliError::card)?;
+        let command = Apdu::raw(command.clone());
+        let shown = command.redacted();
+        let r = t.card.send(&command).map_err(CliError::card)?;
         let sw = format!("{:04X}", r.sw().to_u16());
         let ok = expect
             .as_ref()

@@ -6,13 +6,13 @@ use sscard_apdu::field::Format;
 use sscard_apdu::StatusWord;
 use sscard_profile::Generation;
 
-use super::{cmd, Terminal};
+use super::Terminal;
 use crate::error::{Error, Result};
 use crate::ops::hsm_auth::HsmAuth;
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_apdu::commands;
 
 /// The basic information of a card, as `iReadCardBas` returns it.
 #[derive(Clone, PartialEq, Eq)]
@@ -150,17 +150,10 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         // of recorded answers (02 §2.1).
         let r1 = self.challenge()?;
         let r2 = self.sm.terminal_random()?;
-        let c = cmd(
-            0x00,
-            0x88,
-            0x00,
-            irk.id.unwrap_or(0x08),
-            &[r1, r2].concat(),
-            Some(8),
-        )?;
+        let c = commands::internal_authenticate(irk.id.unwrap_or(0x08), &r1, &r2);
         let answer = self
             .card
-            .command("INTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?
+            .command(&c)?
             .try_into()
             .map_err(|_| Error::Malformed {
                 command: "INTERNAL AUTHENTICATE",

@@ -3,13 +3,13 @@
 use sscard_apdu::field::{Amount, Format};
 use sscard_profile::EfKind;
 
-use super::{cmd, Terminal};
+use super::Terminal;
 use crate::error::{Error, Result};
 use crate::pin::PinPad;
 use crate::security::{Mac1Request, SecurityModule};
 use crate::testing::crash_point;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_apdu::commands;
 
 /// What the POS asks to debit (`pPayInfo`: `total|account+pooled|YYYYMMDDHHMMSS|`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -349,13 +349,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.select_df(&profile, &purse.df)?;
         self.satisfy(&profile, &purse.read, &purse.df, true)?;
         let terminal = self.sm.terminal_number()?;
-        let mut init = vec![dpk.version];
-        init.extend_from_slice(&pay.total.to_bytes());
-        init.extend_from_slice(&terminal);
-        let c = cmd(0x80, 0x50, 0x01, 0x02, &init, Some(15))?;
-        let r = self
-            .card
-            .command("INITIALIZE FOR PURCHASE", &c, Sensitivity::Plain)?;
+        let c = commands::initialize_for_purchase(dpk.version, pay.total.fen(), &terminal);
+        let r = self.card.command(&c)?;
         if r.len() != 15 {
             return Err(Error::Malformed {
                 command: "INITIALIZE FOR PURCHASE",
@@ -393,11 +388,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         txn: [u8; 4],
         mac1: [u8; 4],
     ) -> Result<([u8; 4], [u8; 4])> {
-        let data = [&txn[..], &init.pay.date, &init.pay.time, &mac1].concat();
-        let c = cmd(0x80, 0x54, 0x01, 0x00, &data, Some(8))?;
-        let r = self
-            .card
-            .command("DEBIT FOR PURCHASE", &c, Sensitivity::Plain)?;
+        let c = commands::debit_for_purchase(&txn, &init.pay.date, &init.pay.time, &mac1);
+        let r = self.card.command(&c)?;
         match r.as_slice() {
             [a, b, c, d, e, f, g, h] => Ok(([*a, *b, *c, *d], [*e, *f, *g, *h])),
             _ => Err(Error::Malformed {
@@ -467,17 +459,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let purse = purse_ef(&profile)?;
         self.select_df(&profile, &purse.df)?;
         self.satisfy(&profile, &purse.read, &purse.df, true)?;
-        let c = cmd(
-            0x80,
-            0x5A,
-            0x00,
-            sscard_crypto::debit::EP_PURCHASE,
-            &counter.to_be_bytes(),
-            Some(8),
-        )?;
-        let r = self
-            .card
-            .send("GET TRANSACTION PROVE", &c, Sensitivity::Plain)?;
+        let c = commands::get_transaction_prove(sscard_crypto::debit::EP_PURCHASE, counter);
+        let r = self.card.send(&c)?;
         match (r.sw(), r.data()) {
             (sscard_apdu::StatusWord::Success, [a, b, c, d, e, f, g, h]) => {
                 Ok(Some(([*a, *b, *c, *d], [*e, *f, *g, *h])))
@@ -501,8 +484,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let purse = purse_ef(&profile)?;
         self.select_df(&profile, &purse.df)?;
         self.satisfy(&profile, &purse.read, &purse.df, true)?;
-        let c = cmd(0x80, 0x5C, 0x00, 0x02, &[], Some(4))?;
-        let r = self.card.command("GET BALANCE", &c, Sensitivity::Plain)?;
+        let r = self.card.command(&commands::get_balance())?;
         <[u8; 4]>::try_from(r.as_slice())
             .map(u32::from_be_bytes)
             .map_err(|_| Error::Malformed {

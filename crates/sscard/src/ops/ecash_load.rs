@@ -10,12 +10,12 @@ use sscard_apdu::field::{n_decode_u64, n_encode_u64};
 use sscard_apdu::tlv::Tlv;
 
 use super::payment::{bytes_of, malformed, pdol_values, ttq, PurchaseRequest};
-use super::{cmd, Terminal};
+use super::Terminal;
 use crate::error::{Error, Result};
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_apdu::commands;
 
 /// Transaction type (`9C`) of an electronic cash load [design].
 pub const ECASH_LOAD: u8 = 0x60;
@@ -72,11 +72,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .filter(|d| !d.entries().is_empty())
             .ok_or_else(|| Error::NotSupported("the card gives no CDOL1 (8C): no load".into()))?;
         let data = cdol1.build(&v);
-        let ac = self.card.command(
-            "GENERATE AC",
-            &cmd(0x80, 0xAE, 0x80, 0x00, &data, Some(256))?,
-            Sensitivity::Plain,
-        )?;
+        let ac = self.card.command(&commands::generate_ac(0x80, &data)?)?;
         let ac = Tlv::parse_all(&ac).map_err(|e| malformed("GENERATE AC", e.to_string()))?;
         let inner = match ac.first() {
             Some(t) if t.tag().number() == 0x77 => t.children().to_vec(),
@@ -99,11 +95,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             arqc,
             cdol1_data: data,
         })?;
-        self.card.command(
-            "PUT DATA (issuer script)",
-            &cmd(0x04, 0xDA, 0x9F, 0x79, &script, None)?,
-            Sensitivity::Plain,
-        )?;
+        self.card.command(&commands::put_data(0x9F79, &script)?)?;
         let after = self.ecash()?[0];
         let expected = n_decode_u64(&script[..6]).unwrap_or(0);
         if u64::from(after) != expected {

@@ -15,12 +15,12 @@ use sscard_apdu::record::{BtlvRecord, Record};
 use sscard_apdu::StatusWord;
 use sscard_profile::{AccessRule, EfKind, ElementFormat};
 
-use super::{cmd, Terminal};
+use super::Terminal;
 use crate::error::{Error, Result};
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_apdu::commands::{self, BinaryAt};
 
 /// One item: a tag and, for repeated B-TLV records, which one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,17 +181,17 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                     self.select_df(&profile, &ef.df)?;
                     self.satisfy(&profile, &ef.read, &ef.df, auth_type != 2)?;
                     self.select_ef(ef.fid)?;
-                    let s = if ef.personal {
-                        Sensitivity::PersonalResponse
-                    } else {
-                        Sensitivity::Plain
-                    };
                     let mut content = Vec::with_capacity(size);
                     while content.len() < size {
                         let off = content.len();
                         let n = (size - off).min(0xE0);
-                        let c = cmd(0x00, 0xB0, (off >> 8) as u8, off as u8, &[], Some(n))?;
-                        content.extend(self.card.command("READ BINARY", &c, s)?);
+                        let at = BinaryAt::Offset(u16::try_from(off).unwrap_or(u16::MAX));
+                        let c = if ef.personal {
+                            commands::read_holder_binary(at, n)?
+                        } else {
+                            commands::read_binary(at, n)?
+                        };
+                        content.extend(self.card.command(&c)?);
                     }
                     out.push_str(&hex::encode_upper(content));
                     out.push('|');
@@ -329,13 +329,12 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             self.select_df(&profile, &ef.df)?;
             self.satisfy(&profile, &ef.update, &ef.df, false)?;
             self.select_ef(ef.fid)?;
-            let c = cmd(0x00, 0xDC, number, 0x04, &bytes, None)?;
-            let s = if personal {
-                Sensitivity::SecretCommand
+            let c = if personal {
+                commands::update_holder_record(number, &bytes)?
             } else {
-                Sensitivity::Plain
+                commands::update_record(number, &bytes)?
             };
-            self.card.command("UPDATE RECORD", &c, s)?;
+            self.card.command(&c)?;
         }
         Ok(())
     }

@@ -8,12 +8,12 @@ use sscard_apdu::StatusWord;
 use sscard_crypto::x509::{self, Certificate};
 use sscard_crypto::{Signature, DEFAULT_ID};
 
-use super::{cmd, Terminal};
+use super::Terminal;
 use crate::error::{Error, Result};
 use crate::pin::{PinPad, PinPrompt};
 use crate::security::SecurityModule;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_apdu::commands::{self, BinaryAt};
 
 /// Where certificate chains must end.
 #[derive(Clone)]
@@ -73,11 +73,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .clone();
         self.select_ef(ef.fid)?;
         // The DER header gives the length: read 4 bytes, then the rest.
-        let head = self.card.command(
-            "READ BINARY",
-            &cmd(0x00, 0xB0, 0x00, 0x00, &[], Some(4))?,
-            Sensitivity::PersonalBinary,
-        )?;
+        let head = self
+            .card
+            .command(&commands::read_holder_binary(BinaryAt::Offset(0), 4)?)?;
         let total = match head.as_slice() {
             [0x30, 0x82, a, b] => 4 + usize::from(u16::from_be_bytes([*a, *b])),
             [0x30, 0x81, a, _] => 3 + usize::from(*a),
@@ -91,11 +89,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         while der.len() < total {
             let off = der.len();
             let n = (total - off).min(0xE0);
-            let c = cmd(0x00, 0xB0, (off >> 8) as u8, off as u8, &[], Some(n))?;
-            der.extend(
-                self.card
-                    .command("READ BINARY", &c, Sensitivity::PersonalBinary)?,
-            );
+            let at = BinaryAt::Offset(u16::try_from(off).unwrap_or(u16::MAX));
+            der.extend(self.card.command(&commands::read_holder_binary(at, n)?)?);
         }
         der.truncate(total);
         Certificate::from_der(&der)
@@ -126,8 +121,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let e = key
             .digest(DEFAULT_ID.as_bytes(), &challenge)
             .map_err(|e| not_genuine(e.to_string()))?;
-        let c = cmd(0x80, 0x2A, 0x9E, 0x9A, &e, Some(256))?;
-        let r = self.card.send("SIGN HASH", &c, Sensitivity::Plain)?;
+        let r = self.card.send(&commands::sign_hash(&e))?;
         if r.sw() != StatusWord::Success {
             return Err(Error::from_card("SIGN HASH", r.sw()));
         }

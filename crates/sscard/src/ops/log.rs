@@ -6,12 +6,12 @@
 use sscard_apdu::StatusWord;
 use sscard_profile::{Ef, EfKind, FieldFormat, Profile};
 
-use super::{cmd, Terminal};
+use super::Terminal;
 use crate::error::{Error, Result};
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_apdu::commands::{self, RecordAt};
 
 /// One log record: (field name, value as text), in the profile's order.
 pub type LogRecord = Vec<(String, String)>;
@@ -41,17 +41,16 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.select_df(profile, &ef.df)?;
         self.satisfy(profile, &ef.read, &ef.df, prefer_pin)?;
         // By SFI where the file has one (the EP log: `00 B2 <n> C4 17`).
-        let p2 = match ef.sfi {
-            Some(sfi) => (sfi << 3) | 0x04,
-            None => {
-                self.select_ef(ef.fid)?;
-                0x04
-            }
-        };
+        if ef.sfi.is_none() {
+            self.select_ef(ef.fid)?;
+        }
         let mut out = Vec::new();
-        for n in 1..=records {
-            let c = cmd(0x00, 0xB2, n, p2, &[], Some(record_length))?;
-            let r = self.card.send("READ RECORD", &c, Sensitivity::Plain)?;
+        for number in 1..=records {
+            let at = match ef.sfi {
+                Some(sfi) => RecordAt::Sfi { sfi, number },
+                None => RecordAt::Number(number),
+            };
+            let r = self.card.send(&commands::read_record(at, record_length)?)?;
             match r.sw() {
                 StatusWord::Success => {}
                 StatusWord::RecordNotFound => break,

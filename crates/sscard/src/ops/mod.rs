@@ -31,17 +31,8 @@ use crate::error::{Error, Result};
 use crate::pin::{PinPad, PinPrompt};
 use crate::security::SecurityModule;
 use crate::session::Session;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
-
-/// Which record READ RECORD asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RecordRef {
-    /// `00 B2 <n> 04`: by record number.
-    Number(u8),
-    /// `00 B2 <tag> 00`: the record holding `tag`.
-    Tag(u8),
-}
+use sscard_apdu::commands::{self, RecordAt};
 
 /// The card models the terminal knows, by generation.
 #[derive(Clone)]
@@ -140,8 +131,6 @@ pub struct Terminal<C: Transport, S: SecurityModule, P: PinPad> {
     /// The terminal journal of purse purchases, when one is configured.
     pub(crate) journal: Option<crate::journal::Journal>,
 }
-
-pub(crate) use crate::session::apdu as cmd;
 
 /// What a PSAM's `6A88` for `key` means to the caller, who then turns to
 /// the HSM steps: RKSSSE missing is -2203; a key above the ministry level
@@ -260,13 +249,13 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.select_ef(ef05)?;
         // EF05 by tag (01 card identification code, 03 version), as
         // deployed readers do: record numbers differ between vendors.
-        let id_rec = self.read_record_raw(RecordRef::Tag(0x01), 18, Sensitivity::Plain)?;
+        let id_rec = self.read_record_raw(RecordAt::Tag(0x01), 18, false)?;
         let card_id: [u8; 16] = id_rec
             .value
             .as_slice()
             .try_into()
             .map_err(|_| Error::BadCardId(format!("{} bytes", id_rec.value.len())))?;
-        let version = self.read_record_raw(RecordRef::Tag(0x03), 6, Sensitivity::Plain)?;
+        let version = self.read_record_raw(RecordAt::Tag(0x03), 6, false)?;
         let spec_version = sscard_apdu::field::an_decode(&version.value).unwrap_or_default();
         let generation = Generation::from_spec_version(&spec_version);
         let algorithm = match algorithm_byte {
@@ -316,13 +305,15 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         }
     }
 
-    fn read_record_raw(&mut self, at: RecordRef, le: usize, s: Sensitivity) -> Result<Record> {
-        let (p1, p2) = match at {
-            RecordRef::Number(n) => (n, 0x04),
-            RecordRef::Tag(t) => (t, 0x00),
+    /// READ RECORD of the current EF; a holder's record (`personal`) is
+    /// masked in traces.
+    fn read_record_raw(&mut self, at: RecordAt, le: usize, personal: bool) -> Result<Record> {
+        let c = if personal {
+            commands::read_holder_record(at, le)?
+        } else {
+            commands::read_record(at, le)?
         };
-        let c = cmd(0x00, 0xB2, p1, p2, &[], Some(le))?;
-        let data = self.card.command("READ RECORD", &c, s)?;
+        let data = self.card.command(&c)?;
         Record::parse(&data).map_err(|e| Error::Malformed {
             command: "READ RECORD",
             reason: e.to_string(),
@@ -390,9 +381,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
 
     /// An 8-byte card challenge (GET CHALLENGE).
     pub(crate) fn challenge(&mut self) -> Result<[u8; 8]> {
-        let c = cmd(0x00, 0x84, 0x00, 0x00, &[], Some(8))?;
         self.card
-            .command("GET CHALLENGE", &c, Sensitivity::Plain)?
+            .command(&commands::get_challenge())?
             .try_into()
             .map_err(|_| Error::Malformed {
                 command: "GET CHALLENGE",
@@ -431,10 +421,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         df: &str,
         data: &[u8],
     ) -> Result<()> {
-        let c = cmd(0x00, 0x82, 0x00, id, data, None)?;
         let r = self
             .card
-            .send("EXTERNAL AUTHENTICATE", &c, Sensitivity::Plain)?;
+            .send(&commands::external_authenticate_with(id, data)?)?;
         match r.sw() {
             StatusWord::Success => {
                 self.keys_ok.push((key.to_owned(), df.to_owned()));
@@ -507,19 +496,14 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.select_df(profile, &ef.df)?;
         self.satisfy(profile, &ef.read, &ef.df, prefer_pin)?;
         self.select_ef(ef.fid)?;
-        let s = if el.personal {
-            Sensitivity::PersonalResponse
-        } else {
-            Sensitivity::Plain
-        };
         // By tag (01 §1.2 [public]: record numbers differ between vendors),
         // by number only where the tag repeats (`40:1`, `40:2`).
         let at = if el.occurrences <= 1 && number == el.record {
-            RecordRef::Tag(el.tag)
+            RecordAt::Tag(el.tag)
         } else {
-            RecordRef::Number(number)
+            RecordAt::Number(number)
         };
-        let rec = self.read_record_raw(at, el.length + 2, s)?;
+        let rec = self.read_record_raw(at, el.length + 2, el.personal)?;
         if rec.tag != el.tag {
             return Err(Error::Malformed {
                 command: "READ RECORD",

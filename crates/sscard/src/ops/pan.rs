@@ -12,8 +12,8 @@ use super::Terminal;
 use crate::error::{Error, Result};
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_apdu::commands;
 
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// The financial application's PAN (tag `5A`), read from its records
@@ -27,7 +27,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let mut search = PanSearch::default();
         for sfi in 1..=10u8 {
             for n in 1..=16u8 {
-                let r = match self.sfi_record(sfi, n, Sensitivity::PersonalTlv) {
+                let r = match self.sfi_record(&commands::read_payment_record(sfi, n)) {
                     Ok(Some(r)) => r,
                     Ok(None) => break,
                     // A card that reads its records only after GPO (6985).

@@ -15,12 +15,13 @@ use sscard_crypto::pboc::{
 };
 use sscard_crypto::PublicKey;
 
-use super::{cmd, Terminal};
+use super::Terminal;
 use crate::error::{Error, Result};
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_apdu::commands::{self, RecordAt};
+use sscard_apdu::Apdu;
 
 /// PPSE name, `2PAY.SYS.DDF01`.
 pub const PPSE: &[u8] = b"2PAY.SYS.DDF01";
@@ -272,11 +273,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let t83 = Tlv::primitive(0x83, pdol.build(values))
             .map_err(|e| Error::BadArgument(e.to_string()))?
             .to_bytes();
-        let gpo = self.card.command(
-            "GET PROCESSING OPTIONS",
-            &cmd(0x80, 0xA8, 0x00, 0x00, &t83, Some(256))?,
-            Sensitivity::PersonalTlv,
-        )?;
+        let gpo = self
+            .card
+            .command(&commands::get_processing_options(&t83)?)?;
         Tlv::parse_all(&gpo).map_err(|e| malformed("GET PROCESSING OPTIONS", e.to_string()))
     }
 
@@ -287,11 +286,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             let [sfi_byte, first, last, signed] = <[u8; 4]>::try_from(e)
                 .map_err(|_| malformed("GPO", "AFL is not a multiple of 4"))?;
             for n in first..=last {
-                let rec = self.card.command(
-                    "READ RECORD",
-                    &cmd(0x00, 0xB2, n, sfi_byte | 0x04, &[], Some(256))?,
-                    Sensitivity::PersonalTlv,
-                )?;
+                let rec = self
+                    .card
+                    .command(&commands::read_payment_record(sfi_byte >> 3, n))?;
                 out.push((sfi_byte >> 3, n, n < first.saturating_add(signed), rec));
             }
         }
@@ -428,11 +425,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// Card errors; a malformed format.
     pub fn ecash_log(&mut self) -> Result<Vec<LogRecord>> {
         let (_, _, log_entry) = self.select_payment()?;
-        let fmt = self.card.command(
-            "GET DATA",
-            &cmd(0x80, 0xCA, 0x9F, 0x4F, &[], Some(256))?,
-            Sensitivity::Plain,
-        )?;
+        let fmt = self.card.command(&commands::get_data(0x9F4F))?;
         let fmt = Tlv::parse_one(&fmt).map_err(|e| malformed("GET DATA", e.to_string()))?;
         let dol = Dol::parse(fmt.bytes().unwrap_or(&[]))
             .map_err(|e| malformed("GET DATA", e.to_string()))?;
@@ -442,7 +435,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         };
         let mut out = Vec::new();
         for n in 1..=count {
-            let Some(r) = self.sfi_record(sfi, n, Sensitivity::Plain)? else {
+            // The log holds amounts and dates, no holder data.
+            let log = commands::read_record(RecordAt::Sfi { sfi, number: n }, 256)?;
+            let Some(r) = self.sfi_record(&log)? else {
                 break;
             };
             let items = dol
@@ -458,14 +453,10 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         Ok(out)
     }
 
-    /// READ RECORD `n` of SFI `sfi`; `None` past the last record (or for
+    /// A READ RECORD by SFI (`read`); `None` past the last record (or for
     /// an SFI the application does not have).
-    pub(crate) fn sfi_record(&mut self, sfi: u8, n: u8, s: Sensitivity) -> Result<Option<Vec<u8>>> {
-        let r = self.card.send(
-            "READ RECORD",
-            &cmd(0x00, 0xB2, n, (sfi << 3) | 0x04, &[], Some(256))?,
-            s,
-        )?;
+    pub(crate) fn sfi_record(&mut self, read: &Apdu) -> Result<Option<Vec<u8>>> {
+        let r = self.card.send(read)?;
         match r.sw() {
             sscard_apdu::StatusWord::Success => Ok(Some(r.data().to_vec())),
             sscard_apdu::StatusWord::RecordNotFound | sscard_apdu::StatusWord::FileNotFound => {
@@ -483,12 +474,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         self.select_payment()?;
         let mut out = [0u32; 4];
         for (slot, tag) in out.iter_mut().zip([0x9F79u16, 0x9F77, 0x9F78, 0x9F6D]) {
-            let [p1, p2] = tag.to_be_bytes();
-            let r = self.card.command(
-                "GET DATA",
-                &cmd(0x80, 0xCA, p1, p2, &[], Some(256))?,
-                Sensitivity::Plain,
-            )?;
+            let r = self.card.command(&commands::get_data(tag))?;
             let t = Tlv::parse_one(&r).map_err(|e| malformed("GET DATA", e.to_string()))?;
             *slot = t
                 .bytes()

@@ -15,12 +15,12 @@ use sscard_crypto::{KeyPair, PublicKey};
 use sscard_profile::holder::Holder;
 use sscard_profile::Profile;
 
-use super::{cmd, Terminal};
+use super::Terminal;
 use crate::error::{Error, Result};
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_apdu::commands;
 
 /// What a step does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -346,36 +346,25 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             } => {
                 self.select_df(profile, df)?;
                 self.select_ef(*fid)?;
-                let s = if *personal {
-                    Sensitivity::SecretCommand
+                let c = if *personal {
+                    commands::update_holder_record(*record, data)?
                 } else {
-                    Sensitivity::Plain
+                    commands::update_record(*record, data)?
                 };
-                self.card
-                    .command(
-                        "UPDATE RECORD",
-                        &cmd(0x00, 0xDC, *record, 0x04, data, None)?,
-                        s,
-                    )
-                    .map(|_| ())
+                self.card.command(&c).map(|_| ())
             }
             StepKind::HolderPin { from, to } => {
                 self.select_df(profile, super::SSSE)?;
                 let bcd = |p: &str| crate::pin::Pin::new(p).map(|p| p.to_bcd().to_vec());
-                let data = [bcd(from)?, vec![0xFF], bcd(to)?].concat();
-                let r = self.card.send(
-                    "CHANGE PIN",
-                    &cmd(0x80, 0x5E, 0x01, 0x00, &data, None)?,
-                    Sensitivity::SecretCommand,
-                )?;
+                let r = self
+                    .card
+                    .send(&commands::change_pin(&bcd(from)?, &bcd(to)?)?)?;
                 match r.sw() {
                     sscard_apdu::StatusWord::Success => Ok(()),
                     // Committed before a tear: the holder PIN is already set.
                     sscard_apdu::StatusWord::VerifyFailed { .. } => {
-                        let check = cmd(0x00, 0x20, 0x00, 0x00, &bcd(to)?, None)?;
-                        self.card
-                            .command("VERIFY", &check, Sensitivity::SecretCommand)
-                            .map(|_| ())
+                        let check = commands::verify(0x00, &bcd(to)?)?;
+                        self.card.command(&check).map(|_| ())
                     }
                     sw => Err(Error::from_card("CHANGE PIN", sw)),
                 }
@@ -388,24 +377,10 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                     .unwrap_or_default();
                 let pin = crate::pin::Pin::new(&admin)?;
                 let reference = profile.pin("pki_admin").map_or(0x82, |p| p.reference);
-                self.card.command(
-                    "VERIFY",
-                    &cmd(0x00, 0x20, 0x00, reference, &pin.to_bcd(), None)?,
-                    Sensitivity::SecretCommand,
-                )?;
                 self.card
-                    .command(
-                        "GENERATE KEY PAIR",
-                        &cmd(
-                            0x80,
-                            0x40,
-                            0x00,
-                            0x00,
-                            &[0xC0, 0x02, 0x00, 0x12, 0xC2, 0x02, 0x00, 0x13],
-                            None,
-                        )?,
-                        Sensitivity::Plain,
-                    )
+                    .command(&commands::verify(reference, &pin.to_bcd())?)?;
+                self.card
+                    .command(&commands::generate_key_pair())
                     .map(|_| ())
             }
             StepKind::Certificate { df, fid } => {
@@ -413,23 +388,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                     Error::BadArgument("the plan certifies a PKI key: give --ca".into())
                 })?;
                 self.select_df(profile, df)?;
-                self.card.command(
-                    "EXPORT PUBLIC KEY",
-                    &cmd(
-                        0x80,
-                        0xC9,
-                        0x82,
-                        0x00,
-                        &[0xC0, 0x02, 0x00, 0x12, 0xC2, 0x02, 0x00, 0x13],
-                        None,
-                    )?,
-                    Sensitivity::Plain,
-                )?;
-                let xy = self.card.command(
-                    "EXPORT PUBLIC KEY",
-                    &cmd(0x80, 0xC9, 0x82, 0x80, &[], Some(256))?,
-                    Sensitivity::Plain,
-                )?;
+                self.card.command(&commands::export_public_key())?;
+                let xy = self.card.command(&commands::export_public_key_value())?;
                 let key = PublicKey::from_xy(&xy).map_err(|e| Error::Malformed {
                     command: "EXPORT PUBLIC KEY",
                     reason: e.to_string(),
@@ -453,22 +413,15 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 .map_err(|e| Error::InvalidInput(e.to_string()))?;
                 self.select_ef(*fid)?;
                 for (i, chunk) in cert.to_der().chunks(0x70).enumerate() {
-                    let off = i * 0x70;
-                    self.card.command(
-                        "UPDATE BINARY",
-                        &cmd(0x00, 0xD6, (off >> 8) as u8, off as u8, chunk, None)?,
-                        Sensitivity::SecretCommand,
-                    )?;
+                    let off = u16::try_from(i * 0x70).unwrap_or(u16::MAX);
+                    self.card
+                        .command(&commands::update_holder_binary(off, chunk)?)?;
                 }
                 Ok(())
             }
             StepKind::End => self
                 .card
-                .command(
-                    "END PERSONALISATION",
-                    &cmd(0x80, 0xE6, 0x00, 0x00, &[], None)?,
-                    Sensitivity::Plain,
-                )
+                .command(&commands::end_personalisation())
                 .map(|_| ()),
         }
     }

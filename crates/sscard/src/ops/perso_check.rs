@@ -10,12 +10,12 @@ use sscard_profile::holder::Holder;
 use sscard_profile::Profile;
 
 use super::perso::{CertIssuer, Step, StepKind};
-use super::{cmd, Terminal};
+use super::Terminal;
 use crate::error::{Error, Result};
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_apdu::commands::{self, BinaryAt};
 
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// Compares the records of `efs` with what the plan wrote.
@@ -143,11 +143,10 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 bad.push(format!("PKI certificate: {e}"));
             }
             self.select_ef(0x0012)?;
-            let file = self.card.command(
-                "READ BINARY",
-                &cmd(0x00, 0xB0, 0x00, 0x00, &[], Some(66))?,
-                Sensitivity::Plain,
-            )?;
+            // The public key file: nothing personal.
+            let file = self
+                .card
+                .command(&commands::read_binary(BinaryAt::Offset(0), 66)?)?;
             let on_card = file.get(2..).map(PublicKey::from_xy);
             match (on_card, cert.public_key()) {
                 (Some(Ok(k)), Ok(c)) if k == c => {}

@@ -1,6 +1,6 @@
 //! PIN verify, change, reload and unblock (spec 02 §2.1).
 
-use super::{cmd, Terminal};
+use super::Terminal;
 use crate::error::{Error, Result};
 use sscard_crypto::Scheme;
 use zeroize::Zeroizing;
@@ -10,8 +10,8 @@ use crate::security::SecurityModule;
 use crate::transport::part10::{
     self, PinLimits, FEATURE_MODIFY_PIN_DIRECT, FEATURE_VERIFY_PIN_DIRECT,
 };
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
+use sscard_apdu::commands;
 use sscard_profile::Profile;
 
 const HOLDER: &str = "holder";
@@ -46,7 +46,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .ok_or_else(|| Error::BadArgument(format!("no PIN {name}")))?
             .clone();
         let limits = self.pin_limits(&pin_def);
-        let header = [0x00, 0x20, 0x00, pin_def.reference];
+        let header = commands::verify_header(pin_def.reference);
         let structure = part10::verify_structure(header, limits);
         let (sw, typed) = match part10::run(
             self.card.transport_mut(),
@@ -57,11 +57,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             None => {
                 let pin = self.pad.read_pin(prompt)?;
                 check_length(&pin, limits)?;
-                let c = cmd(0x00, 0x20, 0x00, pin_def.reference, &pin.to_bcd(), None)?;
-                let sw = self
-                    .card
-                    .send("VERIFY", &c, Sensitivity::SecretCommand)?
-                    .sw();
+                let c = commands::verify(pin_def.reference, &pin.to_bcd())?;
+                let sw = self.card.send(&c)?.sw();
                 (sw, Some(pin))
             }
         };
@@ -108,8 +105,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .ok_or_else(|| Error::BadArgument("no holder PIN".into()))?
             .clone();
         let limits = self.pin_limits(&pin_def);
-        let header = [0x80, 0x5E, 0x01, 0x00];
-        let structure = part10::modify_structure(header, &[0xFF], limits);
+        let (header, separator) = commands::change_pin_header();
+        let structure = part10::modify_structure(header, &[separator], limits);
         let sw = match part10::run(
             self.card.transport_mut(),
             FEATURE_MODIFY_PIN_DIRECT,
@@ -125,11 +122,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 }
                 check_length(&new, limits)?;
                 self.refuse_initial(&new)?;
-                let data = Zeroizing::new([&old.to_bcd()[..], &[0xFF], &new.to_bcd()[..]].concat());
-                let c = cmd(0x80, 0x5E, 0x01, 0x00, &data, None)?;
-                self.card
-                    .send("CHANGE PIN", &c, Sensitivity::SecretCommand)?
-                    .sw()
+                let c = commands::change_pin(&old.to_bcd(), &new.to_bcd())?;
+                self.card.send(&c)?.sw()
             }
         };
         match Error::from_pin_status("CHANGE PIN", sw) {
@@ -186,7 +180,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             key_address,
             card_id,
             challenge,
-            header: [0x84, 0x5E, 0x00, 0x00, (block.len() + 4) as u8],
+            header: commands::reload_pin_header(block.len()),
             new_pin: Some(new),
             block,
         })
@@ -203,7 +197,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             key_address,
             card_id,
             challenge,
-            header: [0x84, 0x24, 0x00, 0x00, 0x04],
+            header: commands::unblock_pin_header(),
             new_pin: None,
             block: Zeroizing::new(Vec::new()),
         })
@@ -250,16 +244,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// # Errors
     /// Card errors (`6988` for a wrong MAC).
     pub fn send_sm(&mut self, req: &SmRequest, data: &[u8]) -> Result<()> {
-        let [cla, ins, p1, p2, _] = req.header;
-        let c = cmd(cla, ins, p1, p2, data, None)?;
-        let name = if ins == 0x5E {
-            "RELOAD PIN"
-        } else {
-            "UNBLOCK PIN"
-        };
-        self.card
-            .command(name, &c, Sensitivity::SecretCommand)
-            .map(|_| ())
+        let c = commands::pin_sm(req.header, data)
+            .ok_or_else(|| Error::BadArgument("not a RELOAD PIN or UNBLOCK PIN header".into()))??;
+        self.card.command(&c).map(|_| ())
     }
 
     /// Sets a new PIN without the old one (RELOAD PIN under PUK). The new

@@ -1,13 +1,13 @@
 //! A PSAM in a second reader (spec 02 §2.5).
 
-use sscard_apdu::Command;
+use sscard_apdu::commands::{self, BinaryAt, CryptoMode};
+use sscard_apdu::Apdu;
 use sscard_crypto::diversify;
 use sscard_profile::KeyEnvironment;
 
 use super::{CardId, Mac1Request, Scheme, SecurityModule};
 use crate::error::{Error, Result};
 use crate::session::Session;
-use crate::transport::trace::Sensitivity;
 use crate::transport::Transport;
 
 /// A PSAM over any transport.
@@ -24,8 +24,6 @@ fn psam_err(e: Error) -> Error {
         other => other,
     }
 }
-
-use crate::session::apdu as cmd;
 
 impl<T: Transport> PsamModule<T> {
     /// A PSAM with these key environments (one DF per algorithm) and
@@ -61,10 +59,8 @@ impl<T: Transport> PsamModule<T> {
         &self.session
     }
 
-    fn run(&mut self, name: &'static str, c: &Command) -> Result<Vec<u8>> {
-        self.session
-            .command(name, c, Sensitivity::Plain)
-            .map_err(psam_err)
+    fn run(&mut self, c: &Apdu) -> Result<Vec<u8>> {
+        self.session.command(c).map_err(psam_err)
     }
 
     /// Selects the key environment of `scheme` (once; again on a change).
@@ -79,8 +75,7 @@ impl<T: Transport> PsamModule<T> {
                 .find(|e| e.scheme == scheme)
                 .ok_or(Error::PsamAlgorithm)?
                 .key_df;
-            let c = cmd(0x00, 0xA4, 0x00, 0x00, &df.to_be_bytes(), None)?;
-            self.run("SELECT key DF", &c).map_err(|e| match e {
+            self.run(&commands::select_fid(df)).map_err(|e| match e {
                 // No DF for the card's algorithm: -2202, the caller turns to the HSM steps.
                 Error::Psam {
                     sw: sscard_apdu::StatusWord::FileNotFound,
@@ -95,9 +90,8 @@ impl<T: Transport> PsamModule<T> {
 
     fn init(&mut self, scheme: Scheme, address: u16, factors: &[u8]) -> Result<()> {
         self.select_keys(scheme)?;
-        let [hi, lo] = address.to_be_bytes();
-        let c = cmd(0x80, 0x1A, hi, lo, factors, None)?;
-        self.run("INIT CRYPTO", &c).map(|_| ())
+        self.run(&commands::init_crypto(address, factors)?)
+            .map(|_| ())
     }
 
     fn factors(card: &CardId, process: &[u8; 8]) -> Vec<u8> {
@@ -112,8 +106,7 @@ impl<T: Transport> PsamModule<T> {
 
 impl<T: Transport> SecurityModule for PsamModule<T> {
     fn terminal_random(&mut self) -> Result<[u8; 8]> {
-        let c = cmd(0x00, 0x84, 0x00, 0x00, &[], Some(8))?;
-        let r = self.run("GET CHALLENGE", &c)?;
+        let r = self.run(&commands::get_challenge())?;
         <[u8; 8]>::try_from(r.as_slice()).map_err(|_| Error::Malformed {
             command: "GET CHALLENGE",
             reason: format!("{} bytes, expected 8", r.len()),
@@ -121,10 +114,10 @@ impl<T: Transport> SecurityModule for PsamModule<T> {
     }
 
     fn terminal_number(&mut self) -> Result<[u8; 6]> {
-        let c = cmd(0x00, 0xB0, 0x80 | self.terminal_sfi, 0x00, &[], Some(6))?;
-        let d = self.run("READ terminal number", &c)?;
+        let c = commands::read_binary(BinaryAt::Sfi(self.terminal_sfi), 6)?;
+        let d = self.run(&c)?;
         <[u8; 6]>::try_from(d.as_slice()).map_err(|_| Error::Malformed {
-            command: "READ terminal number",
+            command: "READ BINARY",
             reason: format!("{} bytes", d.len()),
         })
     }
@@ -139,8 +132,7 @@ impl<T: Transport> SecurityModule for PsamModule<T> {
     ) -> Result<[u8; 8]> {
         self.init(scheme, address, &Self::factors(card, r1))?;
         let block = scheme.auth_source_block(r2);
-        let c = cmd(0x80, 0xFA, 0x00, 0x00, &block, Some(block.len()))?;
-        let out = self.run("CRYPTO", &c)?;
+        let out = self.run(&commands::crypto(CryptoMode::Encrypt, &block)?)?;
         out.get(..8)
             .and_then(|s| <[u8; 8]>::try_from(s).ok())
             .ok_or(Error::Malformed {
@@ -159,10 +151,9 @@ impl<T: Transport> SecurityModule for PsamModule<T> {
     ) -> Result<[u8; 4]> {
         self.init(scheme, address, &Self::factors(card, challenge))?;
         let input = [&scheme.iv_from_challenge(challenge)[..], data].concat();
-        let c = cmd(0x80, 0xFA, 0x05, 0x01, &input, Some(4))?;
-        let out = self.run("CRYPTO MAC", &c)?;
+        let out = self.run(&commands::crypto(CryptoMode::Mac, &input)?)?;
         <[u8; 4]>::try_from(out.as_slice()).map_err(|_| Error::Malformed {
-            command: "CRYPTO MAC",
+            command: "CRYPTO",
             reason: "not 4 bytes".into(),
         })
     }
@@ -176,8 +167,7 @@ impl<T: Transport> SecurityModule for PsamModule<T> {
         blocks: &[u8],
     ) -> Result<Vec<u8>> {
         self.init(scheme, address, &Self::factors(card, challenge))?;
-        let c = cmd(0x80, 0xFA, 0x00, 0x00, blocks, Some(blocks.len()))?;
-        self.run("CRYPTO", &c)
+        self.run(&commands::crypto(CryptoMode::Encrypt, blocks)?)
     }
 
     /// MAC1 in the public layout (02 §2.5), with the second diversification
@@ -195,8 +185,7 @@ impl<T: Transport> SecurityModule for PsamModule<T> {
         d.push(r.algorithm);
         d.extend_from_slice(&diversify::card_factor(&r.card_id));
         d.extend_from_slice(&diversify::area_factor(&r.card_id));
-        let c = cmd(0x80, 0x70, 0x00, 0x00, &d, Some(8))?;
-        let out = self.run("MAC1", &c)?;
+        let out = self.run(&commands::mac1(&d)?)?;
         match out.as_slice() {
             [a, b, c2, d2, m @ ..] if m.len() == 4 => {
                 Ok(([*a, *b, *c2, *d2], [m[0], m[1], m[2], m[3]]))
@@ -209,7 +198,6 @@ impl<T: Transport> SecurityModule for PsamModule<T> {
     }
 
     fn verify_mac2(&mut self, mac2: &[u8; 4]) -> Result<()> {
-        let c = cmd(0x80, 0x72, 0x00, 0x00, mac2, None)?;
-        self.run("VERIFY MAC2", &c).map(|_| ())
+        self.run(&commands::verify_mac2(mac2)).map(|_| ())
     }
 }

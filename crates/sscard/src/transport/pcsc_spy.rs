@@ -12,9 +12,9 @@
 
 use std::collections::BTreeMap;
 
-use sscard_apdu::{Command, Response};
+use sscard_apdu::{Apdu, Command, Response};
 
-use super::trace::{command_name, Sensitivity, Trace};
+use super::trace::Trace;
 use crate::error::{Error, Result};
 
 fn bytes(line: &str) -> Option<Vec<u8>> {
@@ -64,9 +64,9 @@ pub fn import(log: &str, operation: &str, reveal: bool) -> Result<Trace> {
             };
             let cmd = Command::from_bytes(&c).map_err(|e| bad(&format!("command: {e}")))?;
             let rsp = Response::from_bytes(&r).map_err(|e| bad(&format!("response: {e}")))?;
-            let s = Sensitivity::of_command(&cmd);
-            trace.push(command_name(cmd.cla, cmd.ins), &cmd, &rsp, s);
-            trace.count(&cmd, &rsp);
+            let apdu = Apdu::raw(cmd);
+            trace.push(apdu.name(), apdu.command(), &rsp, apdu.sensitivity());
+            trace.count(apdu.command(), &rsp);
         } else if let Some((_, _, args)) = open.get_mut(thread) {
             args.push(line);
         }

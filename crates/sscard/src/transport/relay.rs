@@ -5,9 +5,9 @@
 //! one whose internal authentication answer has one bit flipped.
 
 use serde::Deserialize;
-use sscard_apdu::{Command, Response};
+use sscard_apdu::{Apdu, Command, Response};
 
-use super::trace::{command_name, Sensitivity, Trace};
+use super::trace::Trace;
 use super::Transport;
 use crate::error::{Error, Result};
 
@@ -170,15 +170,15 @@ impl<T: Transport> Transport for Relay<T> {
         // A command or an answer that does not parse is relayed all the
         // same; only what parses can be recorded.
         if let (Ok(cmd), Ok(r)) = (Command::from_bytes(apdu), Response::from_bytes(&rsp)) {
-            let name = command_name(cmd.cla, cmd.ins);
+            let apdu = Apdu::raw(cmd);
+            let (name, cmd) = (apdu.name(), apdu.command());
             let name = if rewritten {
                 format!("{name} (rewritten)")
             } else {
                 name.to_owned()
             };
-            self.trace
-                .push(&name, &cmd, &r, Sensitivity::of_command(&cmd));
-            self.trace.count(&cmd, &r);
+            self.trace.push(&name, cmd, &r, apdu.sensitivity());
+            self.trace.count(cmd, &r);
         }
         Ok(rsp)
     }

@@ -11,33 +11,6 @@ use crate::transport::Transport;
 
 pub use crate::redact::Sensitivity;
 
-/// The name of a command by its instruction byte.
-pub fn command_name(cla: u8, ins: u8) -> &'static str {
-    match (cla & 0x80, ins) {
-        (_, 0xA4) => "SELECT",
-        (_, 0xB0) => "READ BINARY",
-        (_, 0xB2) => "READ RECORD",
-        (_, 0xD6) => "UPDATE BINARY",
-        (_, 0xDC) => "UPDATE RECORD",
-        (_, 0x20) => "VERIFY",
-        (_, 0x24) => "UNBLOCK PIN",
-        (_, 0x5E) => "CHANGE OR RELOAD PIN",
-        (_, 0x84) => "GET CHALLENGE",
-        (_, 0x88) => "INTERNAL AUTHENTICATE",
-        (_, 0x82) => "EXTERNAL AUTHENTICATE",
-        (_, 0xC0) => "GET RESPONSE",
-        (_, 0xCA) => "GET DATA",
-        (_, 0xDA) => "PUT DATA",
-        (0x80, 0xA8) => "GET PROCESSING OPTIONS",
-        (0x80, 0xAE) => "GENERATE AC",
-        (0x80, 0x50) => "INITIALIZE FOR PURCHASE",
-        (0x80, 0x54) => "DEBIT FOR PURCHASE",
-        (0x80, 0x5C) => "GET BALANCE",
-        (0x80, 0x5A) => "GET TRANSACTION PROVE",
-        _ => "COMMAND",
-    }
-}
-
 /// One exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exchange {

@@ -140,17 +140,17 @@ pub fn open(args: &CardArgs, cli: &Cli) -> CliResult<Term> {
     };
     let mut t = Terminal::new(card, module, pad, profiles);
     if let Some(path) = &args.trace {
-        let atr = t.card.transport().atr();
+        let atr = t.session().transport().atr();
         let recorder = if args.trace_reveal {
             sscard::session::TraceFile::revealing(path, command_name(cli), &atr)
         } else {
             sscard::session::TraceFile::new(path, command_name(cli), &atr)
         };
-        t.card.observe(recorder.into_observer());
+        t.observe(recorder.into_observer());
     }
     if cli.verbose {
         let reveal = matches!(&cli.command, crate::args::Command::Read(r) if r.reveal);
-        t.card.observe(verbose_printer(reveal));
+        t.observe(verbose_printer(reveal));
     }
     Ok(t)
 }

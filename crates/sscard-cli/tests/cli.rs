@@ -180,7 +180,11 @@ fn a_typed_pin_is_never_shown() {
     for mut args in runs {
         // A fresh card each time: a wrong PIN costs one of its tries.
         let img = copy_image(&dir, "zhang-san-3.0.json");
-        let at = args.iter().position(|a| *a == "apdu" || *a == "script").unwrap() + 1;
+        let at = args
+            .iter()
+            .position(|a| *a == "apdu" || *a == "script")
+            .unwrap()
+            + 1;
         args.splice(at..at, ["--sim", img.as_str()]);
         let o = sscard(&args, "");
         let out = text(&o);

@@ -49,7 +49,7 @@ impl Session {
     /// holder types at this step).
     fn refresh(&mut self) -> Result<(), Error> {
         self.cfg = Config::load()?;
-        self.term.pad = device::pad(&self.cfg)?;
+        self.term.set_pad(device::pad(&self.cfg)?);
         Ok(())
     }
 

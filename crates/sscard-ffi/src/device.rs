@@ -275,7 +275,7 @@ impl Drop for Call {
         let Some((dir, function)) = &self.trace else {
             return;
         };
-        let Some(trace) = self.term.card.take_trace() else {
+        let Some(trace) = self.term.take_trace() else {
             return;
         };
         let millis = std::time::SystemTime::now()
@@ -318,7 +318,7 @@ pub fn open(cfg: &Config, itype: i32, hsm: bool, function: &'static str) -> Resu
     }
     let trace = cfg.trace_dir.as_ref().map(|d| (cfg.path(d), function));
     if trace.is_some() {
-        term.card.record(function);
+        term.record(function);
     }
     Ok(Call { term, trace })
 }

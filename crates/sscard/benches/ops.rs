@@ -114,7 +114,7 @@ fn report() {
     );
     let mut t = terminal();
     let line = |name: &str, t: &mut T| {
-        let s = t.card.take_stats();
+        let s = t.take_stats();
         println!(
             "{name:<18} {:>6} {:>8} {:>10} {:>16.2}",
             s.apdus,

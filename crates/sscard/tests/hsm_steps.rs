@@ -102,11 +102,11 @@ fn read_and_write_through_the_key_server() {
     // A wrong answer counts the key down; a malformed one is -23 and sends nothing.
     let step = t.key_step1(&ef06, false).unwrap();
     let good = answer_auth(&step.auth.to_line(3), &card);
-    let before = t.card.stats().apdus;
+    let before = t.session().stats().apdus;
     assert_eq!(t.key_step2(&step, "00").unwrap_err().code(), -23);
     let other_source = format!("{}{}", &good[..16], "0000000000000000");
     assert_eq!(t.key_step2(&step, &other_source).unwrap_err().code(), -23);
-    assert_eq!(t.card.stats().apdus, before);
+    assert_eq!(t.session().stats().apdus, before);
     let wrong = format!("{}{}", "0000000000000000", &good[16..]);
     assert_eq!(t.key_step2(&step, &wrong).unwrap_err().code(), -25536);
     // Write under UK1DF01 through the key server.

@@ -118,7 +118,7 @@ fn a_tear_at_every_command_loses_no_debit_and_does_none_twice() {
     funded(&p, &card);
     let mut t = terminal(&p, &card, &journal, 1, None);
     t.medical_debit(&pay).unwrap();
-    let n = t.card.stats().apdus;
+    let n = t.session().stats().apdus;
     assert!(n >= 5, "{n} commands");
     let mut cases = 0;
     let mut outcomes = std::collections::BTreeMap::new();
@@ -174,7 +174,7 @@ fn the_next_purchase_settles_a_lost_answer_first() {
     let pay = PayInfo::parse("5.00|5.00|20261123101530|").unwrap();
     let mut t = terminal(&p, &card, &journal, 1, None);
     t.medical_debit(&pay).unwrap();
-    let n = t.card.stats().apdus;
+    let n = t.session().stats().apdus;
     drop(t);
     // The DEBIT FOR PURCHASE of the second purchase debits, its answer is lost.
     let mut t = terminal(

@@ -90,12 +90,12 @@ fn basic_info_3_0_and_2_0() {
         "639900|11010519491231002X|X00000019|639900D15600000500BF7C7A48FB4966|张三|00814E43238697159900BF7C7A|3.00|20261101|20361101|410100813475||"
     );
     assert!(!format!("{info:?}").contains("11010519491231002X"));
-    let v3 = t.card.take_stats();
+    let v3 = t.take_stats();
     let mut t2 = terminal(Generation::V2, &[]);
     let info2 = t2.read_basic_info().unwrap();
     assert_eq!(info2.spec_version, "2.00");
     assert_eq!(info2.name, "张三");
-    let v2 = t2.card.take_stats();
+    let v2 = t2.take_stats();
     // 2.0 needs no RKSSSE: three APDUs fewer (two challenges, one EXTERNAL AUTHENTICATE).
     assert_eq!(v3.apdus, v2.apdus + 3, "3.0 {v3:?}, 2.0 {v2:?}");
     // A long name joins tag 09 and the name extension 4E.
@@ -116,7 +116,7 @@ fn basic_info_3_0_and_2_0() {
 fn minimal_apdus_for_basic_info() {
     let mut t = terminal(Generation::V3, &[]);
     t.read_basic_info().unwrap();
-    let s = t.card.take_stats();
+    let s = t.take_stats();
     // SELECT SSSE, SELECT EF05, 2 reads, 2 challenges + INTERNAL AUTH,
     // 3 reads, SELECT EF06 + 2 challenges + EXTERNAL AUTH (+ reselects), 3 reads.
     assert!(s.apdus <= 20, "{s:?}");
@@ -146,11 +146,11 @@ fn wrong_pin_down_to_blocked_then_unblock_and_change() {
     t.verify_pin().unwrap();
     // The two new PINs differ: nothing is sent.
     let mut t = terminal(Generation::V3, &["123456", "1111", "2222"]);
-    let before = t.card.stats().apdus;
+    let before = t.session().stats().apdus;
     let e = t.change_pin().unwrap_err();
     assert!(matches!(e, Error::PinMismatch));
     assert_eq!(e.code(), -34);
-    assert!(t.card.stats().apdus - before <= 4);
+    assert!(t.session().stats().apdus - before <= 4);
     // Reload: a new PIN without the old one.
     let mut t = terminal(Generation::V2, &["97531", "97531", "97531"]);
     t.reload_pin().unwrap();
@@ -323,7 +323,7 @@ fn card_swapped_between_steps_is_minus_22() {
     let mut t = terminal(Generation::V3, &[]);
     t.identify().unwrap();
     let (_, other) = card_image(Generation::V3, "li-na.toml");
-    t.card.transport_mut().sim_mut().set_image(other);
+    t.transport_mut().sim_mut().set_image(other);
     let e = t.identify().unwrap_err();
     assert!(matches!(e, Error::CardMismatch(_)));
     assert_eq!(e.code(), -22);
@@ -502,7 +502,7 @@ fn read_and_write_by_file_address() {
     t.write_file_addr(&a, "DF01EF0A|HKG|$").unwrap();
     assert_eq!(t.read_file_addr(&a, 1).unwrap(), "DF01EF0A|HKG|$");
     // A protected file and bad input are refused before anything is sent.
-    let before = t.card.stats().apdus;
+    let before = t.session().stats().apdus;
     let e = t
         .write_file_addr(&FileAddr::parse("DF04EF07|$").unwrap(), "DF04EF07|$")
         .unwrap_err();
@@ -511,7 +511,7 @@ fn read_and_write_by_file_address() {
     assert_eq!(e.code(), -42);
     let e = t.write_file_addr(&a, "DF01EF0A|CHN|X|$").unwrap_err();
     assert_eq!(e.code(), -23);
-    assert_eq!(t.card.stats().apdus, before);
+    assert_eq!(t.session().stats().apdus, before);
     assert_eq!(
         t.read_file_addr(&FileAddr::parse("DF09EF01|01|$").unwrap(), 1)
             .unwrap_err()
@@ -669,7 +669,7 @@ fn read_basic_info_through_hsm_steps() {
     );
     let s1 = t.read_basic_info_hsm_step1().unwrap();
     let (_, other) = card_image(Generation::V3, "li-na.toml");
-    t.card.transport_mut().sim_mut().set_image(other);
+    t.transport_mut().sim_mut().set_image(other);
     assert_eq!(
         t.read_basic_info_hsm_step2(&s1, &hsm_answer(&s1))
             .unwrap_err()

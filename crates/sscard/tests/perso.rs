@@ -110,7 +110,7 @@ fn untorn_and_torn_runs_give_the_same_card() {
         )
         .unwrap();
     assert_eq!(ran, steps.len());
-    let apdus = t.card.stats().apdus;
+    let apdus = t.session().stats().apdus;
     assert!(t
         .verify_personalisation(&s.profile, &s.holder, Some(&s.trust))
         .unwrap()

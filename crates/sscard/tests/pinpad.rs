@@ -85,8 +85,7 @@ fn reader_terminal(
 fn built(
     t: &mut Terminal<PinPadReader<SimTransport<UserCard>>, SoftwareModule, NoPad>,
 ) -> Vec<String> {
-    t.card
-        .transport_mut()
+    t.transport_mut()
         .built
         .drain(..)
         .map(|a| hex::encode_upper(&a[..]))
@@ -201,9 +200,9 @@ fn the_initial_pin_rules() {
     // zhang-san's card holds 123456: the card says yes, the host -35.
     let e = t.verify_pin().unwrap_err();
     assert_eq!(e.code(), -35, "{e}");
-    let before = t.card.stats().apdus;
+    let before = t.session().stats().apdus;
     assert_eq!(t.change_pin().unwrap_err().code(), -36);
-    assert_eq!(t.card.stats().apdus, before, "nothing sent");
+    assert_eq!(t.session().stats().apdus, before, "nothing sent");
     t.change_pin().unwrap();
     t.verify_pin().unwrap();
 }

@@ -82,8 +82,8 @@ fn try_run<C: Transport>(
     let mut t = Terminal::new(card, software(), pad(), profiles);
     match record {
         Rec::No => {}
-        Rec::Masked => t.card.record(op),
-        Rec::Revealed => t.card.record_revealing(op),
+        Rec::Masked => t.record(op),
+        Rec::Revealed => t.record_revealing(op),
     }
     let result = match op {
         "read-basic-info" => t.read_basic_info().map(|b| b.to_masked_line()),
@@ -119,7 +119,7 @@ fn try_run<C: Transport>(
         }
         _ => unreachable!(),
     };
-    let trace = t.card.take_trace().map(|mut tr| {
+    let trace = t.take_trace().map(|mut tr| {
         tr.result = result.as_ref().ok().cloned();
         tr
     });

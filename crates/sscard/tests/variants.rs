@@ -139,7 +139,7 @@ fn no_9f27_in_the_gpo_answer() {
     let h = Holder::load_file(root().join("fixtures/holders/zhang-san.toml")).unwrap();
     let image = payment_card(&p, &h);
     let mut t = terminal(&p, image);
-    t.card.record("purchase");
+    t.record("purchase");
     let ca = ca_keys();
     let today = sscard_crypto::pboc::YearMonth {
         year: 2026,
@@ -149,7 +149,7 @@ fn no_9f27_in_the_gpo_answer() {
         .purchase(&PurchaseRequest::cny(100, [0x26, 0x12, 0x01], today), &ca)
         .unwrap();
     assert_eq!(ok.outcome, Outcome::Approved);
-    let trace = t.card.take_trace().unwrap();
+    let trace = t.take_trace().unwrap();
     let gpo = trace
         .exchanges
         .iter()
@@ -288,9 +288,9 @@ fn the_pan_of_a_card_that_reads_records_only_after_gpo() {
         assert!(p.payment.as_ref().unwrap().records_after_gpo);
         let image = payment_card(&p, &h);
         let mut t = terminal(&p, image);
-        t.card.record("pan");
+        t.record("pan");
         assert_eq!(t.read_pan().unwrap(), pan, "{what}");
-        let trace = t.card.take_trace().unwrap();
+        let trace = t.take_trace().unwrap();
         let names: Vec<&str> = trace.exchanges.iter().map(|e| e.name.as_str()).collect();
         assert!(
             names.contains(&"GET PROCESSING OPTIONS"),
@@ -300,9 +300,9 @@ fn the_pan_of_a_card_that_reads_records_only_after_gpo() {
     // The standard card: no GPO, no transaction.
     let p = Arc::new(sscard_profile::load_str("ssc-3.0.toml", &text).unwrap());
     let mut t = terminal(&p, payment_card(&p, &h));
-    t.card.record("pan");
+    t.record("pan");
     assert_eq!(t.read_pan().unwrap(), pan);
-    let trace = t.card.take_trace().unwrap();
+    let trace = t.take_trace().unwrap();
     assert!(trace
         .exchanges
         .iter()

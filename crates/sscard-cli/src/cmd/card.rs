@@ -64,10 +64,10 @@ pub fn info(cli: &Cli, a: &CardArgs) -> CliResult<()> {
     {
         let name = df.name.clone().unwrap_or_default();
         let select = sscard_apdu::commands::select_name(&name).map_err(CliError::input)?;
-        let present = t.card.send(&select).is_ok_and(|r| r.is_success());
+        let present = t.send_raw(&select).is_ok_and(|r| r.is_success());
         apps.push(json!({"application": df.path, "present": present}));
     }
-    let atr = hex::encode_upper(sscard::transport::Transport::atr(t.card.transport()));
+    let atr = hex::encode_upper(sscard::transport::Transport::atr(t.session().transport()));
     let v = json!({
         "atr": atr,
         "generation": facts.generation.to_string(),
@@ -179,7 +179,7 @@ fn send_hex(t: &mut Term, hex_text: &str) -> CliResult<(String, Response)> {
         .parse()
         .map_err(|e: sscard_apdu::Error| CliError::usage(format!("{hex_text}: {e}")))?;
     let apdu = Apdu::raw(cmd);
-    let r = t.card.send(&apdu).map_err(CliError::card)?;
+    let r = t.send_raw(&apdu).map_err(CliError::card)?;
     Ok((apdu.redacted(), r))
 }
 
@@ -224,7 +224,7 @@ pub fn script(cli: &Cli, a: &ScriptArgs) -> CliResult<()> {
     for step in &steps {
         let (line, command, expect) = match step {
             crate::script::Step::Reset { line } => {
-                let atr = t.card.reset().map_err(CliError::card)?;
+                let atr = t.reset().map_err(CliError::card)?;
                 rows.push(json!({"line": line, "reset": hex::encode_upper(&atr)}));
                 if !cli.json {
                     super::out(&format!(
@@ -242,7 +242,7 @@ pub fn script(cli: &Cli, a: &ScriptArgs) -> CliResult<()> {
         };
         let command = Apdu::raw(command.clone());
         let shown = command.redacted();
-        let r = t.card.send(&command).map_err(CliError::card)?;
+        let r = t.send_raw(&command).map_err(CliError::card)?;
         let sw = format!("{:04X}", r.sw().to_u16());
         let ok = expect
             .as_ref()

@@ -158,13 +158,13 @@ fn demo(
     });
     let mut t = Terminal::new(card, psam, pad, profiles);
     if let Some(path) = &a.trace {
-        let atr = t.card.transport().atr();
+        let atr = t.session().transport().atr();
         let recorder = sscard::session::TraceFile::new(path, "demo", &atr);
-        t.card.observe(recorder.into_observer());
+        t.observe(recorder.into_observer());
     }
     let done = std::cell::RefCell::new(Vec::new());
     let step = |name: &str, t: &mut Terminal<_, _, _>, detail: String| {
-        let s = t.card.take_stats();
+        let s = t.take_stats();
         done.borrow_mut().push(serde_json::json!({
             "step": name, "apdus": s.apdus, "bytes": s.sent + s.received, "result": detail,
         }));

@@ -115,7 +115,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .map_err(|e| not_genuine(format!("certificate key: {e}")))?;
         let challenge =
             sscard_crypto::random::bytes::<32>().map_err(|e| Error::Reader(e.to_string()))?;
-        if !self.pins_ok.iter().any(|p| p == "pki_user") {
+        if !self.state.pins_ok.iter().any(|p| p == "pki_user") {
             self.verify_named_pin(&profile, "pki_user", PinPrompt::PkiUser)?;
         }
         let e = key

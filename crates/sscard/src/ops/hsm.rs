@@ -186,7 +186,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .ok_or_else(|| Error::BadArgument(format!("key {key_name} has no identifier")))?;
         self.select_df(&profile, &df)?;
         if let Some(p) = pin {
-            if !self.pins_ok.contains(&p) {
+            if !self.state.pins_ok.contains(&p) {
                 self.verify_named_pin(&profile, &p, crate::pin::PinPrompt::Verify)?;
             }
         }
@@ -223,7 +223,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// # Errors
     /// Card errors; [`Error::WrongCardType`], [`Error::NotSupported`].
     pub fn read_basic_info_hsm_step1(&mut self) -> Result<ReadBasStep1> {
-        self.facts = None;
+        self.state.facts = None;
         let facts = self.identify()?;
         let profile = facts.profile.clone();
         let (internal, answer) = self.internal_auth_answer()?;

@@ -18,6 +18,7 @@ mod perso_check;
 pub mod pin;
 #[cfg(feature = "sim")]
 pub mod sim_card;
+mod state;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -30,9 +31,11 @@ use sscard_profile::{AccessRule, Algorithm, Element, Generation, Profile};
 use crate::error::{Error, Result};
 use crate::pin::{PinPad, PinPrompt};
 use crate::security::SecurityModule;
-use crate::session::Session;
+use crate::session::{Observer, Session, Stats};
+use crate::transport::trace::Trace;
 use crate::transport::Transport;
 use sscard_apdu::commands::{self, RecordAt};
+use state::CardState;
 
 /// The card models the terminal knows, by generation.
 #[derive(Clone)]
@@ -113,19 +116,14 @@ impl core::fmt::Debug for CardFacts {
 /// A terminal: the card, the security module, the PIN pad.
 pub struct Terminal<C: Transport, S: SecurityModule, P: PinPad> {
     /// The card session.
-    pub card: Session<C>,
+    card: Session<C>,
     /// The security module.
-    pub sm: S,
+    sm: S,
     /// The PIN pad.
-    pub pad: P,
+    pad: P,
     profiles: Profiles,
-    facts: Option<CardFacts>,
-    /// Rules satisfied in the current selection: PIN names and key names.
-    pins_ok: Vec<String>,
-    keys_ok: Vec<(String, String)>,
-    /// The current DF (profile path) and EF, to send no repeated SELECT.
-    pub(crate) df: Option<String>,
-    pub(crate) ef: Option<u16>,
+    /// Selection, satisfied rules and card facts.
+    state: CardState,
     /// Digit limits and the initial PIN (configuration).
     pub(crate) pin_policy: crate::pin::PinPolicy,
     /// The terminal journal of purse purchases, when one is configured.
@@ -166,14 +164,74 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             sm,
             pad,
             profiles,
-            facts: None,
-            pins_ok: Vec::new(),
-            keys_ok: Vec::new(),
-            df: None,
-            ef: None,
+            state: CardState::default(),
             pin_policy: crate::pin::PinPolicy::default(),
             journal: None,
         }
+    }
+
+    /// The card session, to read: its counts and its transport.
+    pub fn session(&self) -> &Session<C> {
+        &self.card
+    }
+
+    /// The transport, to change what is behind it (a test swapping the
+    /// simulated card). The terminal notices a swapped card by its
+    /// identity check ([`Error::CardMismatch`]).
+    pub fn transport_mut(&mut self) -> &mut C {
+        self.card.transport_mut()
+    }
+
+    /// Shows every exchange to `observer` ([`Session::observe`]).
+    pub fn observe(&mut self, observer: Observer) {
+        self.card.observe(observer);
+    }
+
+    /// Starts recording a redacted trace of `operation`.
+    pub fn record(&mut self, operation: &str) {
+        self.card.record(operation);
+    }
+
+    /// Starts recording a trace that keeps personal data in clear
+    /// ([`Session::record_revealing`]).
+    pub fn record_revealing(&mut self, operation: &str) {
+        self.card.record_revealing(operation);
+    }
+
+    /// Stops recording; the trace with its counts.
+    pub fn take_trace(&mut self) -> Option<Trace> {
+        self.card.take_trace()
+    }
+
+    /// The counts so far, counting again from zero.
+    pub fn take_stats(&mut self) -> Stats {
+        self.card.take_stats()
+    }
+
+    /// Replaces the PIN pad (a configuration reloaded).
+    pub fn set_pad(&mut self, pad: P) {
+        self.pad = pad;
+    }
+
+    /// Resets the card; the terminal forgets the selection, the rules
+    /// satisfied and the card's facts. Returns the ATR.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn reset(&mut self) -> Result<Vec<u8>> {
+        self.state.reset();
+        self.card.reset()
+    }
+
+    /// Sends a command the terminal did not build (`sscard apdu`, a
+    /// script). It may select anything or satisfy anything, so the
+    /// terminal forgets what it knew of the card's state first.
+    ///
+    /// # Errors
+    /// Transport errors; a malformed answer.
+    pub fn send_raw(&mut self, apdu: &sscard_apdu::Apdu) -> Result<sscard_apdu::Response> {
+        self.state.reset();
+        self.card.send(apdu)
     }
 
     /// Records every purse purchase in `journal` (written before DEBIT,
@@ -196,7 +254,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
 
     /// What is known about the card (after any operation).
     pub fn facts(&self) -> Option<&CardFacts> {
-        self.facts.as_ref()
+        self.state.facts.as_ref()
     }
 
     fn any_profile(&self) -> Result<Arc<Profile>> {
@@ -217,10 +275,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .df(SSSE)
             .and_then(|d| d.name.clone())
             .ok_or_else(|| Error::BadArgument("profile without SSSE".into()))?;
-        self.pins_ok.clear();
-        self.keys_ok.clear();
-        self.df = None;
-        self.ef = None;
+        self.state.leave_application();
         let fci = match self.card.select_name(&ssse) {
             Ok(f) => f,
             Err(Error::Card {
@@ -245,7 +300,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .ef("SSSE/EF05")
             .ok_or_else(|| Error::BadArgument("profile without SSSE/EF05".into()))?
             .fid;
-        self.df = Some(SSSE.to_owned());
+        self.state.df = Some(SSSE.to_owned());
         self.select_ef(ef05)?;
         // EF05 by tag (01 card identification code, 03 version), as
         // deployed readers do: record numbers differ between vendors.
@@ -271,9 +326,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                     .into(),
             )
         })?;
-        if let Some(old) = &self.facts {
+        if let Some(old) = &self.state.facts {
             if old.card_id != card_id {
-                self.facts = None;
+                self.state.facts = None;
                 return Err(Error::CardMismatch(
                     "the card was swapped between steps".into(),
                 ));
@@ -290,7 +345,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             scheme,
             profile,
         };
-        self.facts = Some(facts.clone());
+        self.state.facts = Some(facts.clone());
         Ok(facts)
     }
 
@@ -299,7 +354,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// # Errors
     /// As [`Terminal::identify`].
     pub fn facts_or_identify(&mut self) -> Result<CardFacts> {
-        match &self.facts {
+        match &self.state.facts {
             Some(f) => Ok(f.clone()),
             None => self.identify(),
         }
@@ -325,20 +380,20 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// by FID. Key authentications belong to the DF and are forgotten; a
     /// PIN stays within its scope, as on the card.
     fn select_df(&mut self, profile: &Profile, path: &str) -> Result<()> {
-        if self.df.as_deref() == Some(path) {
+        if self.state.df.as_deref() == Some(path) {
             return Ok(());
         }
         // Down from the current DF when the target lies below it.
-        let (mut walked, rest) = match self.df.take() {
+        let (mut walked, rest) = match self.state.df.take() {
             Some(cur) if path.starts_with(&format!("{cur}/")) => {
                 let rest = path[cur.len() + 1..].to_owned();
                 (cur, rest)
             }
             _ => (String::new(), path.to_owned()),
         };
-        self.ef = None;
-        self.keys_ok.clear();
-        self.pins_ok.retain(|name| {
+        self.state.ef = None;
+        self.state.keys_ok.clear();
+        self.state.pins_ok.retain(|name| {
             profile
                 .pin(name)
                 .is_some_and(|p| path == p.scope || path.starts_with(&format!("{}/", p.scope)))
@@ -364,18 +419,18 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 }
             }
         }
-        self.df = Some(path.to_owned());
+        self.state.df = Some(path.to_owned());
         Ok(())
     }
 
     /// Makes `fid` the current EF of the current DF, unless it is.
     fn select_ef(&mut self, fid: u16) -> Result<()> {
-        if self.ef == Some(fid) {
+        if self.state.ef == Some(fid) {
             return Ok(());
         }
-        self.ef = None;
+        self.state.ef = None;
         self.card.select_fid(fid)?;
-        self.ef = Some(fid);
+        self.state.ef = Some(fid);
         Ok(())
     }
 
@@ -393,7 +448,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// External authentication with `key` in the current DF, through the
     /// security module.
     fn external_auth(&mut self, profile: &Profile, key: &str, df: &str) -> Result<()> {
-        if self.keys_ok.iter().any(|(k, d)| k == key && d == df) {
+        if self.state.keys_ok.iter().any(|(k, d)| k == key && d == df) {
             return Ok(());
         }
         let facts = self.facts_or_identify()?;
@@ -426,7 +481,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .send(&commands::external_authenticate_with(id, data)?)?;
         match r.sw() {
             StatusWord::Success => {
-                self.keys_ok.push((key.to_owned(), df.to_owned()));
+                self.state.keys_ok.push((key.to_owned(), df.to_owned()));
                 Ok(())
             }
             StatusWord::VerifyFailed { tries } => Err(Error::ExternalAuth { tries }),
@@ -449,17 +504,19 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 command: "access rule",
                 sw: StatusWord::SecurityNotSatisfied,
             }),
-            AccessRule::Pin(p) if self.pins_ok.contains(p) => Ok(()),
+            AccessRule::Pin(p) if self.state.pins_ok.contains(p) => Ok(()),
             AccessRule::Pin(p) => self.verify_named_pin(profile, p, PinPrompt::Verify),
             AccessRule::Key(k) => self.external_auth(profile, k, df),
             AccessRule::PinAndKey(p, k) => {
-                if !self.pins_ok.contains(p) {
+                if !self.state.pins_ok.contains(p) {
                     self.verify_named_pin(profile, p, PinPrompt::Verify)?;
                 }
                 self.external_auth(profile, k, df)
             }
             AccessRule::PinOrKey(p, k) => {
-                if self.pins_ok.contains(p) || self.keys_ok.iter().any(|(x, d)| x == k && d == df) {
+                if self.state.pins_ok.contains(p)
+                    || self.state.keys_ok.iter().any(|(x, d)| x == k && d == df)
+                {
                     Ok(())
                 } else if prefer_pin {
                     self.verify_named_pin(profile, p, PinPrompt::Verify)

@@ -296,8 +296,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     }
 
     pub(crate) fn select_payment(&mut self) -> Result<(Vec<u8>, Dol, Vec<u8>)> {
-        self.df = None;
-        self.ef = None;
+        // Selecting another application leaves SSSE: its PIN and keys no
+        // longer stand on the card (02 §2.2).
+        self.state.leave_application();
         let ppse = Tlv::parse_all(&self.card.select_name(PPSE)?)
             .map_err(|e| malformed("SELECT PPSE", e.to_string()))?;
         let aid = find_path(&ppse, &[0x6F, 0xA5, 0xBF0C, 0x61, 0x4F])

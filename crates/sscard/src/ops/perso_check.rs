@@ -89,8 +89,8 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 hex::encode_upper(holder.card_id())
             )));
         }
-        self.df = None;
-        self.ef = None;
+        self.state.df = None;
+        self.state.ef = None;
         Ok(())
     }
 
@@ -106,7 +106,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         holder: &Holder,
         trust: Option<&super::genuine::Trust>,
     ) -> Result<Vec<String>> {
-        self.facts = None;
+        self.state.facts = None;
         self.identify()?;
         let mut bad = Vec::new();
         // Free-read files first: a mismatch seen there ends the check before

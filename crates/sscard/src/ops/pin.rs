@@ -25,7 +25,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
         self.select_df(&profile, super::SSSE)?;
-        self.pins_ok.retain(|p| p != HOLDER);
+        self.state.pins_ok.retain(|p| p != HOLDER);
         self.verify_named_pin(&profile, HOLDER, PinPrompt::Verify)
     }
 
@@ -68,7 +68,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         if name == HOLDER && typed.is_some() && typed == self.pin_policy.initial {
             return Err(Error::InitialPin);
         }
-        self.pins_ok.push(name.to_owned());
+        self.state.pins_ok.push(name.to_owned());
         Ok(())
     }
 
@@ -128,7 +128,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         };
         match Error::from_pin_status("CHANGE PIN", sw) {
             None => {
-                self.pins_ok.retain(|p| p != HOLDER);
+                self.state.pins_ok.retain(|p| p != HOLDER);
                 Ok(())
             }
             Some(e) => Err(e),

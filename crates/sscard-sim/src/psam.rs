@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use sscard_apdu::{Command, Response, StatusWord};
+use sscard_apdu::{Command, Ins, Response, StatusWord};
 use sscard_crypto::debit::{self, DebitData};
 use sscard_crypto::{Scheme, SymKey};
 use sscard_profile::keys::MasterKeys;
@@ -272,15 +272,16 @@ impl Applet for Psam {
     }
 
     fn process(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
-        match (cmd.cla, cmd.ins) {
-            (0x00, 0xA4) => self.select(cmd),
-            (0x00, 0xB0) => self.read_binary(cmd),
-            (0x00, 0x84) => get_challenge(cmd),
-            (0x80, 0x1A) => self.init_crypto(tx.image(), cmd),
-            (0x80, 0xFA) => self.crypto(cmd),
-            (0x80, 0x70) => self.mac1(tx, cmd),
-            (0x80, 0x72) => self.verify_mac2(cmd),
-            (0x00 | 0x80, _) => sw(StatusWord::InsNotSupported),
+        // The host's own vocabulary: a PSAM answers these.
+        match Ins::of(cmd.cla, cmd.ins) {
+            Some(Ins::Select) => self.select(cmd),
+            Some(Ins::ReadBinary) => self.read_binary(cmd),
+            Some(Ins::GetChallenge) => get_challenge(cmd),
+            Some(Ins::InitCrypto) => self.init_crypto(tx.image(), cmd),
+            Some(Ins::Crypto) => self.crypto(cmd),
+            Some(Ins::Mac1) => self.mac1(tx, cmd),
+            Some(Ins::VerifyMac2) => self.verify_mac2(cmd),
+            _ if matches!(cmd.cla, 0x00 | 0x80) => sw(StatusWord::InsNotSupported),
             _ => sw(StatusWord::ClaNotSupported),
         }
     }

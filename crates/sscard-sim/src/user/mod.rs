@@ -4,6 +4,7 @@
 pub(crate) mod auth;
 mod debit;
 mod files;
+mod gate;
 pub mod payment;
 mod pin;
 mod pki;
@@ -12,7 +13,7 @@ mod select;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use sscard_apdu::{Command, Response, StatusWord};
+use sscard_apdu::{Command, Ins, Response, StatusWord};
 use sscard_crypto::{Scheme, SymKey};
 use sscard_profile::{AccessRule, Ef, Profile};
 
@@ -179,34 +180,40 @@ impl Applet for UserCard {
     }
 
     fn process(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
-        match (cmd.cla, cmd.ins) {
-            (0x00, 0xA4) => self.select(cmd),
-            (0x00, 0xB2) => self.read_record(tx.image(), cmd),
-            (0x00 | 0x04, 0xDC) => self.update_record(tx, cmd),
-            (0x00, 0xB0) => self.read_binary(tx.image(), cmd),
-            (0x00, 0xD6) => self.update_binary(tx, cmd),
-            (0x00, 0x20) => self.verify(tx, cmd),
-            (0x80, 0x5E) => self.change_pin(tx, cmd),
-            (0x84, 0x5E) => self.reload_pin(tx, cmd),
-            (0x84, 0x24) => self.unblock_pin(tx, cmd),
-            (0x00, 0x84 | 0x88) if tx.image().counterfeit.is_some() => counterfeit(tx, cmd),
-            (0x00, 0x84) => self.get_challenge(cmd),
-            (0x00, 0x88) => self.internal_auth(tx.image(), cmd),
-            (0x00, 0x82) => self.external_auth(tx, cmd),
-            (0x80, 0x50) => self.init_debit(tx.image(), cmd),
-            (0x80, 0x54) => self.debit(tx, cmd),
-            (0x80, 0x5C) => self.get_balance(tx.image(), cmd),
-            (0x80, 0x5A) => self.get_transaction_prove(tx.image(), cmd),
-            (0x80, 0x40) => self.generate_key_pair(tx, cmd),
-            (0x80, 0xC9) => self.export_public_key(tx.image(), cmd),
-            (0x80, 0x2A) => self.sign_hash(tx.image(), cmd),
-            (0x80, 0xA8) => self.gpo(tx, cmd),
-            (0x80, 0xCA) => self.get_data(tx.image(), cmd),
-            (0x04, 0xDA) => self.put_data(tx, cmd),
-            (0x80, 0xAE) => self.generate_ac(tx.image(), cmd),
-            (0x80, 0xE6) => Self::end_personalisation(tx, cmd),
-            (0x00 | 0x04 | 0x80 | 0x84, _) => sw(StatusWord::InsNotSupported),
-            _ => sw(StatusWord::ClaNotSupported),
+        let ins = match gate::admit(cmd.cla, cmd.ins, tx.image().lifecycle) {
+            Ok(i) => i,
+            Err(refused) => return sw(refused),
+        };
+        match ins {
+            Ins::GetChallenge | Ins::InternalAuthenticate if tx.image().counterfeit.is_some() => {
+                counterfeit(tx, cmd)
+            }
+            Ins::Select => self.select(cmd),
+            Ins::ReadRecord => self.read_record(tx.image(), cmd),
+            Ins::UpdateRecord => self.update_record(tx, cmd),
+            Ins::ReadBinary => self.read_binary(tx.image(), cmd),
+            Ins::UpdateBinary => self.update_binary(tx, cmd),
+            Ins::Verify => self.verify(tx, cmd),
+            Ins::ChangePin => self.change_pin(tx, cmd),
+            Ins::ReloadPin => self.reload_pin(tx, cmd),
+            Ins::UnblockPin => self.unblock_pin(tx, cmd),
+            Ins::GetChallenge => self.get_challenge(cmd),
+            Ins::InternalAuthenticate => self.internal_auth(tx.image(), cmd),
+            Ins::ExternalAuthenticate => self.external_auth(tx, cmd),
+            Ins::InitializeForPurchase => self.init_debit(tx.image(), cmd),
+            Ins::DebitForPurchase => self.debit(tx, cmd),
+            Ins::GetBalance => self.get_balance(tx.image(), cmd),
+            Ins::GetTransactionProve => self.get_transaction_prove(tx.image(), cmd),
+            Ins::GenerateKeyPair => self.generate_key_pair(tx, cmd),
+            Ins::ExportPublicKey => self.export_public_key(tx.image(), cmd),
+            Ins::SignHash => self.sign_hash(tx.image(), cmd),
+            Ins::GetProcessingOptions => self.gpo(tx, cmd),
+            Ins::GetData => self.get_data(tx.image(), cmd),
+            Ins::PutData => self.put_data(tx, cmd),
+            Ins::GenerateAc => self.generate_ac(tx.image(), cmd),
+            Ins::EndPersonalisation => Self::end_personalisation(tx, cmd),
+            // Not in the gate's list.
+            _ => sw(StatusWord::InsNotSupported),
         }
     }
 }

@@ -19,6 +19,20 @@
 //! algorithm = "sm4"
 //! historical_bytes = "0081"
 //!
+//! [[pin]]
+//! name = "holder"
+//! scope = "SSSE"
+//! reference = "00"
+//! min_length = 6
+//! max_length = 6
+//! tries = 3
+//!
+//! [[key]]
+//! name = "IRK"
+//! id = "08"
+//! address = "0170"
+//! level = "ministry"
+//!
 //! [[key]]
 //! name = "UKSSSE"
 //! id = "12"
@@ -47,10 +61,13 @@
 //! let (ef, element) = profile.element("card_number").unwrap(); // ok: doc example, fixed input
 //! assert_eq!((ef.address_name().as_str(), element.tag, element.length), ("SSSEEF05", 0x07, 9));
 //! assert_eq!(profile.card.generation(), sscard_profile::Generation::V3);
+//! // No [roles] table: the public names, and no PKI application.
+//! assert_eq!((profile.roles.holder_pin.as_str(), profile.roles.internal_key.as_str()), ("holder", "IRK"));
+//! assert!(profile.roles.pki.is_none());
 //!
 //! let bad = src.replace("length = 9", "length = 300");
 //! let err = sscard_profile::load_str("example.toml", &bad).unwrap_err();
-//! assert_eq!(err.to_string(), "example.toml:31: SSSE/EF05 tag 07: length 300 does not fit a one-byte record length");
+//! assert_eq!(err.to_string(), "example.toml:45: SSSE/EF05 tag 07: length 300 does not fit a one-byte record length");
 //! # Ok::<(), sscard_profile::Error>(())
 //! ```
 #![forbid(unsafe_code)]

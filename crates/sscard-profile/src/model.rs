@@ -414,6 +414,8 @@ pub struct Profile {
     pub psam: Option<Psam>,
     /// The simulated card's behaviour where field cards differ.
     pub variant: Variant,
+    /// What the PINs, keys and files are for (`[roles]`).
+    pub roles: Roles,
     /// The TOML text it was loaded from (kept so that a card image can
     /// carry the profile it was made from).
     pub source: std::sync::Arc<str>,

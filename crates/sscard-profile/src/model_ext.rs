@@ -125,6 +125,9 @@ pub struct Psam {
     pub terminal_number_sfi: u8,
     /// Terminal number, 6 bytes BCD.
     pub terminal_number: [u8; 6],
+    /// The purchase master key MAC1 is computed under (`DPK`); its
+    /// version picks the slot after it.
+    pub debit_key: String,
 }
 
 /// A PSAM's key environment: the DF holding the keys of one algorithm
@@ -160,4 +163,51 @@ pub struct Variant {
     /// lengths (`81 LL` for every length), as some issuers' data preparation
     /// does: the static data signed is the bytes as stored.
     pub long_lengths: bool,
+}
+
+/// What the profile's PINs, keys and files are for (`[roles]`): the names
+/// the host and the simulator look up instead of hard-coding them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roles {
+    /// The cardholder PIN of the social-security application (`holder`).
+    pub holder_pin: String,
+    /// The key whose answer proves the card genuine (`IRK`).
+    pub internal_key: String,
+    /// The application key that guards the holder's protected data and
+    /// whose absence in a PSAM is -2203 (`RKSSSE`).
+    pub application_key: String,
+    /// The PKI application's roles, when the card has one.
+    pub pki: Option<PkiRoles>,
+}
+
+/// The PKI application's roles (spec 03).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PkiRoles {
+    /// The PIN SIGN HASH needs (`pki_user`).
+    pub user_pin: String,
+    /// The PIN GENERATE KEY PAIR and certificate writes need (`pki_admin`).
+    pub admin_pin: String,
+    /// The signing certificate's EF (`PKI/ADF1/0018`).
+    pub signing_certificate: String,
+    /// The signing public key's EF (`PKI/ADF1/0012`).
+    pub signing_public_key: String,
+}
+
+/// The public cards' names: `holder`, `IRK`, `RKSSSE`, no PKI.
+impl Default for Roles {
+    fn default() -> Self {
+        Self {
+            holder_pin: "holder".into(),
+            internal_key: "IRK".into(),
+            application_key: "RKSSSE".into(),
+            pki: None,
+        }
+    }
+}
+
+impl PkiRoles {
+    /// The PKI application: the DF of the signing certificate.
+    pub fn application(&self) -> &str {
+        crate::model::parent_of(&self.signing_certificate)
+    }
 }

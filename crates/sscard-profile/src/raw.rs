@@ -22,6 +22,19 @@ pub(crate) struct Profile {
     pub payment: Option<Payment>,
     pub psam: Option<Psam>,
     pub variant: Option<Variant>,
+    pub roles: Option<Roles>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Roles {
+    pub holder_pin: Option<S<String>>,
+    pub internal_key: Option<S<String>>,
+    pub application_key: Option<S<String>>,
+    pub pki_user_pin: Option<S<String>>,
+    pub pki_admin_pin: Option<S<String>>,
+    pub signing_certificate: Option<S<String>>,
+    pub signing_public_key: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +239,7 @@ pub(crate) struct Psam {
     pub environment: Vec<KeyEnvironment>,
     pub terminal_number_sfi: S<u8>,
     pub terminal_number: S<String>,
+    pub debit_key: Option<S<String>>,
 }
 
 #[derive(Deserialize)]

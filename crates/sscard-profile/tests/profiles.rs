@@ -19,6 +19,13 @@ fn shipped_profiles_load() {
     assert_eq!(p3.card.generation(), Generation::V3);
     assert_eq!(p3.card.atr()[..4], [0x3B, 0x6D, 0x00, 0x00]);
     assert!(p3.has_application("PKI/ADF1"));
+    let pki = p3.roles.pki.as_ref().unwrap();
+    assert_eq!(pki.application(), "PKI/ADF1");
+    assert_eq!(pki.signing_public_key, "PKI/ADF1/0012");
+    assert_eq!(
+        (pki.user_pin.as_str(), pki.admin_pin.as_str()),
+        ("pki_user", "pki_admin")
+    );
     assert!(p3.payment.as_ref().unwrap().pdol.contains(0xDF69));
     // Every row of the public key table (spec 01 §1.4).
     for (name, id, address) in [

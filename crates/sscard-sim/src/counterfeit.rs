@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use sscard_apdu::Command;
+use sscard_apdu::commands;
 use sscard_profile::Profile;
 
 use crate::error::{Error, Result};
@@ -31,19 +31,17 @@ pub fn counterfeit_of(
         .df("SSSE")
         .and_then(|d| d.name.clone())
         .ok_or_else(|| bad("no SSSE application"))?;
-    let select = Command::new(0x00, 0xA4, 0x04, 0x00)
-        .with_data(aid)
-        .map_err(|e| bad(&e.to_string()))?;
-    let irk = profile.key("IRK").and_then(|k| k.id).unwrap_or(0x08);
-    let auth = Command::new(0x00, 0x88, 0x00, irk)
-        .with_data([r1, r2].concat())
-        .and_then(|c| c.with_le(8))
-        .map_err(|e| bad(&e.to_string()))?;
+    let select = commands::select_name(&aid).map_err(|e| bad(&e.to_string()))?;
+    let irk = profile
+        .key(&profile.roles.internal_key)
+        .and_then(|k| k.id)
+        .unwrap_or(0x08);
+    let auth = commands::internal_authenticate(irk, &r1, &r2);
     sim.power_on();
     let mut answer = Vec::new();
     for c in [select, auth] {
         let r = sim
-            .transmit(&c.to_bytes())
+            .transmit(&c.command().to_bytes())
             .map_err(|e| bad(&e.to_string()))?;
         if r.len() < 2 || r[r.len() - 2..] != [0x90, 0x00] {
             return Err(bad(&hex::encode_upper(&r)));

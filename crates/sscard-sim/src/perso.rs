@@ -84,8 +84,15 @@ fn load_keys_pins_purses(
         );
     }
     for pin in &profile.pins {
-        let value = match (pin.name.as_str(), holder_pin) {
-            ("holder" | "pki_user", Some(p)) => p.to_owned(),
+        // The holder's PIN also opens the PKI user PIN of a new card.
+        let holders = pin.name == profile.roles.holder_pin
+            || profile
+                .roles
+                .pki
+                .as_ref()
+                .is_some_and(|r| r.user_pin == pin.name);
+        let value = match holder_pin {
+            Some(p) if holders => p.to_owned(),
             _ => pin.default.clone().unwrap_or_else(|| "888888".into()),
         };
         image.pins.insert(

@@ -191,7 +191,7 @@ impl Psam {
         let Some(scheme) = self.env.filter(|s| s.id() == algorithm) else {
             return sw(StatusWord::ReferenceNotFound);
         };
-        let Some(dpk) = self.profile.key("DPK") else {
+        let Some(dpk) = self.profile.key(&psam.debit_key) else {
             return sw(StatusWord::KeyNotSupported);
         };
         let address = dpk.address + u16::from(version.max(1) - 1);

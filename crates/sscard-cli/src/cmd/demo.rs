@@ -149,7 +149,10 @@ fn demo(
     // The plan sets the holder's PIN; the PKI user PIN keeps the profile's
     // default until the holder changes it.
     let pki_pin = profile
-        .pin("pki_user")
+        .roles
+        .pki
+        .as_ref()
+        .and_then(|r| profile.pin(&r.user_pin))
         .and_then(|p| p.default.clone())
         .unwrap_or_else(|| pin.clone());
     let pad = CallbackPad(move |prompt| match prompt {

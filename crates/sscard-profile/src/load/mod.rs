@@ -13,6 +13,7 @@ use crate::raw::{self, S};
 mod access;
 mod files;
 mod payment;
+mod roles;
 
 /// The profile format this loader reads.
 pub const FORMAT: u32 = 1;
@@ -122,7 +123,7 @@ impl Checker<'_> {
             None => None,
         };
         let psam = match &raw.psam {
-            Some(p) => Some(self.psam(p)?),
+            Some(p) => Some(self.psam(p, &keys)?),
             None => None,
         };
         if card.kind == CardKind::Psam && psam.is_none() {
@@ -132,7 +133,7 @@ impl Checker<'_> {
                 "a PSAM profile needs a [psam] table",
             ));
         }
-        Ok(Profile {
+        let mut profile = Profile {
             file: self.l.file.to_owned(),
             card,
             pins,
@@ -142,9 +143,12 @@ impl Checker<'_> {
             payment,
             psam,
             variant: self.variant(raw.variant.as_ref())?,
+            roles: Roles::default(),
             source: std::sync::Arc::from(""),
             digest: String::new(),
-        })
+        };
+        profile.roles = self.roles(raw.roles.as_ref(), &profile)?;
+        Ok(profile)
     }
 
     fn variant(&self, v: Option<&raw::Variant>) -> Result<Variant> {

@@ -160,7 +160,7 @@ impl Checker<'_> {
         })
     }
 
-    pub(super) fn psam(&self, p: &raw::Psam) -> Result<Psam> {
+    pub(super) fn psam(&self, p: &raw::Psam, keys: &[Key]) -> Result<Psam> {
         let mut environments: Vec<KeyEnvironment> = Vec::new();
         for e in &p.environment {
             let scheme = match e.algorithm.get_ref().as_str() {
@@ -203,10 +203,22 @@ impl Checker<'_> {
         }
         let mut terminal_number = [0u8; 6];
         terminal_number.copy_from_slice(&tn);
+        let debit_key = p
+            .debit_key
+            .as_ref()
+            .map_or_else(|| "DPK".to_owned(), |k| k.get_ref().clone());
+        if !keys.iter().any(|k| k.name == debit_key) {
+            let msg = format!("debit key {debit_key} is not in the key table");
+            return Err(match &p.debit_key {
+                Some(k) => self.bad(k, "psam", msg),
+                None => self.bad(&p.terminal_number, "psam", msg),
+            });
+        }
         Ok(Psam {
             environments,
             terminal_number_sfi: sfi,
             terminal_number,
+            debit_key,
         })
     }
 }

@@ -28,8 +28,13 @@ impl UserCard {
             .map(|e| e.path.clone())
     }
 
-    fn pki_pin(&self, name: &str) -> bool {
-        self.v.pins.contains(name)
+    /// Whether the PKI PIN `role` names (`[roles]`) is verified.
+    fn pki_pin(&self, role: impl Fn(&sscard_profile::PkiRoles) -> &String) -> bool {
+        self.profile
+            .roles
+            .pki
+            .as_ref()
+            .is_some_and(|r| self.v.pins.contains(role(r)))
     }
 
     pub(super) fn generate_key_pair(&mut self, tx: &mut Tx<'_>, cmd: &Command) -> Response {
@@ -40,7 +45,7 @@ impl UserCard {
         else {
             return sw(StatusWord::FileNotFound);
         };
-        if tx.image().lifecycle == Lifecycle::Issued && !self.pki_pin("pki_admin") {
+        if tx.image().lifecycle == Lifecycle::Issued && !self.pki_pin(|r| &r.admin_pin) {
             return sw(StatusWord::SecurityNotSatisfied);
         }
         let Ok(kp) = KeyPair::generate() else {
@@ -92,7 +97,7 @@ impl UserCard {
         let Ok(e) = <[u8; 32]>::try_from(cmd.data()) else {
             return sw(StatusWord::WrongLength);
         };
-        if !self.pki_pin("pki_user") {
+        if !self.pki_pin(|r| &r.user_pin) {
             return sw(StatusWord::SecurityNotSatisfied);
         }
         let Some(key) = self

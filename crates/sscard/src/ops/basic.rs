@@ -142,9 +142,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         profile: &sscard_profile::Profile,
     ) -> Result<(HsmAuth, [u8; 8])> {
         self.select_df(profile, super::SSSE)?;
-        let irk = profile
-            .key("IRK")
-            .ok_or_else(|| Error::BadArgument("no IRK in the profile".into()))?;
+        let irk = profile.key(&profile.roles.internal_key).ok_or_else(|| {
+            Error::BadArgument("no internal authentication key in the profile".into())
+        })?;
         // R1, the process factor, may be the card's; R2, the source, is the
         // terminal's own random, so that a card cannot answer from a table
         // of recorded answers (02 §2.1).

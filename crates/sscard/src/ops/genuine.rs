@@ -46,7 +46,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     pub fn check_genuine(&mut self, trust: &Trust) -> Result<Genuine> {
         self.internal_auth()?;
         let facts = self.facts_or_identify()?;
-        if !facts.profile.has_application("PKI/ADF1") {
+        if facts.profile.roles.pki.is_none() {
             return Ok(Genuine {
                 internal_auth: true,
                 sm2_auth: None,
@@ -66,9 +66,14 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     pub fn read_signing_certificate(&mut self) -> Result<Certificate> {
         let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
-        self.select_df(&profile, "PKI/ADF1")?;
+        let pki = profile
+            .roles
+            .pki
+            .as_ref()
+            .ok_or_else(|| Error::NotSupported("no PKI application on this card".into()))?;
+        self.select_df(&profile, pki.application())?;
         let ef = profile
-            .ef("PKI/ADF1/0018")
+            .ef(&pki.signing_certificate)
             .ok_or_else(|| Error::NotSupported("no certificate file".into()))?
             .clone();
         self.select_ef(ef.fid)?;
@@ -115,8 +120,14 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .map_err(|e| not_genuine(format!("certificate key: {e}")))?;
         let challenge =
             sscard_crypto::random::bytes::<32>().map_err(|e| Error::Reader(e.to_string()))?;
-        if !self.state.pins_ok.iter().any(|p| p == "pki_user") {
-            self.verify_named_pin(&profile, "pki_user", PinPrompt::PkiUser)?;
+        let user_pin = profile
+            .roles
+            .pki
+            .as_ref()
+            .map(|p| p.user_pin.clone())
+            .ok_or_else(|| Error::NotSupported("no PKI application on this card".into()))?;
+        if !self.state.pins_ok.contains(&user_pin) {
+            self.verify_named_pin(&profile, &user_pin, PinPrompt::PkiUser)?;
         }
         let e = key
             .digest(DEFAULT_ID.as_bytes(), &challenge)

@@ -131,14 +131,14 @@ pub struct Terminal<C: Transport, S: SecurityModule, P: PinPad> {
 }
 
 /// What a PSAM's `6A88` for `key` means to the caller, who then turns to
-/// the HSM steps: RKSSSE missing is -2203; a key above the ministry level
+/// the HSM steps: the application key (`[roles]`, RKSSSE) missing is -2203; a key above the ministry level
 /// (province, city: a card from another region) is -24; others stay -27272.
-pub(crate) fn missing_key(key: &sscard_profile::Key, e: Error) -> Error {
+pub(crate) fn missing_key(profile: &Profile, key: &sscard_profile::Key, e: Error) -> Error {
     match e {
         Error::Psam {
             sw: StatusWord::ReferenceNotFound,
             ..
-        } if key.name == "RKSSSE" => Error::PsamNoRkssse,
+        } if key.name == profile.roles.application_key => Error::PsamNoRkssse,
         Error::Psam {
             sw: StatusWord::ReferenceNotFound,
             ..
@@ -462,7 +462,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let auth = self
             .sm
             .auth_data(facts.scheme, k.card_address(), &facts.card_id, &r1, &r2)
-            .map_err(|e| missing_key(k, e))?;
+            .map_err(|e| missing_key(profile, k, e))?;
         let data = [auth, r2].concat();
         self.send_external_auth(key, id, df, &data)
     }

@@ -132,7 +132,7 @@ pub fn plan(profile: &Profile, holder: &Holder) -> Result<Vec<Step>> {
             }
         }
     }
-    if let (Some(pin), Some(def)) = (&holder.record().pin, profile.pin("holder")) {
+    if let (Some(pin), Some(def)) = (&holder.record().pin, profile.pin(&profile.roles.holder_pin)) {
         if let Some(from) = &def.default {
             if from != pin {
                 steps.push(Step {
@@ -145,7 +145,12 @@ pub fn plan(profile: &Profile, holder: &Holder) -> Result<Vec<Step>> {
             }
         }
     }
-    if let Some(cert_ef) = profile.ef("PKI/ADF1/0018") {
+    let certificate = profile
+        .roles
+        .pki
+        .as_ref()
+        .map(|p| p.signing_certificate.as_str());
+    if let Some(cert_ef) = certificate.and_then(|c| profile.ef(c)) {
         steps.push(Step {
             name: "PKI key pair".into(),
             kind: StepKind::GenerateKey {
@@ -372,11 +377,13 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             StepKind::GenerateKey { df } => {
                 self.select_df(profile, df)?;
                 let admin = profile
-                    .pin("pki_admin")
-                    .and_then(|p| p.default.clone())
-                    .unwrap_or_default();
-                let pin = crate::pin::Pin::new(&admin)?;
-                let reference = profile.pin("pki_admin").map_or(0x82, |p| p.reference);
+                    .roles
+                    .pki
+                    .as_ref()
+                    .and_then(|p| profile.pin(&p.admin_pin))
+                    .ok_or_else(|| Error::BadArgument("no PKI administrator PIN".into()))?;
+                let pin = crate::pin::Pin::new(admin.default.as_deref().unwrap_or_default())?;
+                let reference = admin.reference;
                 self.card
                     .command(&commands::verify(reference, &pin.to_bcd())?)?;
                 self.card

@@ -124,9 +124,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             }
             self.compare_records(profile, holder, &efs, &mut bad)?;
         }
-        if let Some(trust) =
-            trust.filter(|_| profile.ef("PKI/ADF1/0018").is_some() && bad.is_empty())
-        {
+        let pki = profile.roles.pki.as_ref();
+        let public_key = pki.and_then(|p| profile.ef(&p.signing_public_key));
+        if let (Some(trust), Some(public_key)) = (trust.filter(|_| bad.is_empty()), public_key) {
             let cert = self.read_signing_certificate()?;
             if let Err(e) = x509::verify_chain(
                 &[
@@ -142,7 +142,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             ) {
                 bad.push(format!("PKI certificate: {e}"));
             }
-            self.select_ef(0x0012)?;
+            self.select_ef(public_key.fid)?;
             // The public key file: nothing personal.
             let file = self
                 .card

@@ -14,8 +14,6 @@ use crate::transport::Transport;
 use sscard_apdu::commands;
 use sscard_profile::Profile;
 
-const HOLDER: &str = "holder";
-
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// Verifies the cardholder PIN, typed on the pad.
     ///
@@ -25,8 +23,10 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
         self.select_df(&profile, super::SSSE)?;
-        self.state.pins_ok.retain(|p| p != HOLDER);
-        self.verify_named_pin(&profile, HOLDER, PinPrompt::Verify)
+        self.state
+            .pins_ok
+            .retain(|p| *p != profile.roles.holder_pin);
+        self.verify_named_pin(&profile, &profile.roles.holder_pin, PinPrompt::Verify)
     }
 
     /// Verifies the PIN `name` of `profile`: on the reader's PIN pad
@@ -65,7 +65,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         if let Some(e) = Error::from_pin_status("VERIFY", sw) {
             return Err(e);
         }
-        if name == HOLDER && typed.is_some() && typed == self.pin_policy.initial {
+        if name == profile.roles.holder_pin && typed.is_some() && typed == self.pin_policy.initial {
             return Err(Error::InitialPin);
         }
         self.state.pins_ok.push(name.to_owned());
@@ -101,7 +101,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let profile = facts.profile.clone();
         self.select_df(&profile, super::SSSE)?;
         let pin_def = profile
-            .pin(HOLDER)
+            .pin(&profile.roles.holder_pin)
             .ok_or_else(|| Error::BadArgument("no holder PIN".into()))?
             .clone();
         let limits = self.pin_limits(&pin_def);
@@ -128,7 +128,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         };
         match Error::from_pin_status("CHANGE PIN", sw) {
             None => {
-                self.state.pins_ok.retain(|p| p != HOLDER);
+                self.state
+                    .pins_ok
+                    .retain(|p| *p != profile.roles.holder_pin);
                 Ok(())
             }
             Some(e) => Err(e),
@@ -141,7 +143,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let profile = facts.profile.clone();
         self.select_df(&profile, super::SSSE)?;
         let key = profile
-            .pin(HOLDER)
+            .pin(&profile.roles.holder_pin)
             .and_then(|p| p.unblock_key.clone())
             .and_then(|k| profile.key(&k).map(|k| k.card_address()))
             .ok_or_else(|| Error::BadArgument("the holder PIN has no unblock key".into()))?;
@@ -206,12 +208,13 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// The security module's part of `req`: the encrypted block (RELOAD)
     /// and the MAC over header and block.
     fn sm_finish(&mut self, req: &SmRequest) -> Result<Vec<u8>> {
-        let key = self
-            .facts()
-            .and_then(|f| f.profile.key_by_address(req.key_address))
-            .map(|(k, _)| k.clone());
-        self.sm_compute(req).map_err(|e| match &key {
-            Some(k) => super::missing_key(k, e),
+        let found = self.facts().and_then(|f| {
+            f.profile
+                .key_by_address(req.key_address)
+                .map(|(k, _)| (f.profile.clone(), k.clone()))
+        });
+        self.sm_compute(req).map_err(|e| match &found {
+            Some((profile, k)) => super::missing_key(profile, k, e),
             None => e,
         })
     }

@@ -61,7 +61,8 @@ fn fields<'a>(line: &'a str, n: usize, what: &str) -> Result<Vec<&'a str>> {
 
 impl KeyServer {
     /// A server over `masters`, with the key addresses of the user-card
-    /// `profile` (IRK, RKSSSE, DPK). Its terminal number is twelve `0`
+    /// `profile`: its internal and application keys (`[roles]`: IRK,
+    /// RKSSSE) and its purse's debit key (DPK). Its terminal number is twelve `0`
     /// digits, as in the `_HSM_` flows.
     ///
     /// # Errors
@@ -73,11 +74,16 @@ impl KeyServer {
                 .map(|k| k.address)
                 .ok_or_else(|| Error::BadArgument(format!("the profile has no key {name}")))
         };
-        let dpk = address("DPK")?;
+        let debit = profile
+            .efs
+            .iter()
+            .find_map(|e| e.purse.as_ref())
+            .map_or("DPK", |k| k.debit.as_str());
+        let dpk = address(debit)?;
         Ok(Self {
             module: SoftwareModule::new(masters, [0; 6], dpk),
-            irk: address("IRK")?,
-            rksssse: address("RKSSSE")?,
+            irk: address(&profile.roles.internal_key)?,
+            rksssse: address(&profile.roles.application_key)?,
             dpk,
         })
     }

@@ -37,7 +37,11 @@ impl SoftwareModule {
     /// describes: its terminal number and debit key address.
     pub fn for_psam(masters: MasterKeys, psam: &sscard_profile::Profile) -> Self {
         let terminal = psam.psam.as_ref().map_or([0; 6], |p| p.terminal_number);
-        let dpk = psam.key("DPK").map_or(0x017F, |k| k.address);
+        let dpk = psam
+            .psam
+            .as_ref()
+            .and_then(|p| psam.key(&p.debit_key))
+            .map_or(0x017F, |k| k.address);
         Self::new(masters, terminal, dpk)
     }
 

@@ -7,7 +7,7 @@
 use sscard::ops::basic::BasicInfo;
 use sscard::ops::card_info::CardInfo;
 use sscard::ops::debit::{DebitInit, PayInfo};
-use sscard::ops::file_addr::FileAddr;
+use sscard::ops::files::FileAddr;
 use sscard::ops::hsm::{GenuineStep, KeyStep, ReadBasStep1};
 use sscard::ops::pin::SmRequest;
 use sscard::Error;

@@ -93,7 +93,7 @@ impl Refusal {
     /// made here or by serde about field names and types) and the code's
     /// meaning from the interface's table.
     pub fn json(self, message: &str) -> serde_json::Value {
-        let meaning = sscard::codes::row(self.code()).map_or("", |r| r.2);
+        let meaning = sscard::interface::codes::row(self.code()).map_or("", |r| r.2);
         serde_json::json!({"code": self.code(), "error": self.name(), "message": message, "meaning": meaning})
     }
 }

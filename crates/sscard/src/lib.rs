@@ -30,8 +30,8 @@
 #![forbid(unsafe_code)]
 
 pub mod builtin;
-pub mod codes;
 pub mod error;
+pub mod interface;
 pub mod journal;
 pub mod ops;
 pub mod pin;

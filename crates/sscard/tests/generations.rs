@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use sscard::ops::file_addr::FileAddr;
+use sscard::ops::files::FileAddr;
 use sscard::ops::{Profiles, Terminal};
 use sscard::pin::{CallbackPad, Pin, PinPrompt};
 use sscard::security::psam::PsamModule;

@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use sscard::ops::card_info::CardInfo;
 use sscard::ops::debit::PayInfo;
-use sscard::ops::file_addr::FileAddr;
+use sscard::ops::files::FileAddr;
 use sscard::ops::{Profiles, Terminal};
 use sscard::pin::{CallbackPad, Pin, PinPrompt};
 use sscard::security::any::AnyModule;

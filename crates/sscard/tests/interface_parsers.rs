@@ -6,10 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
+use sscard::interface::lines::parse_step2_key;
 use sscard::ops::card_info::CardInfo;
 use sscard::ops::debit::PayInfo;
-use sscard::ops::file_addr::FileAddr;
-use sscard::ops::hsm::{parse_step2_key, HsmAuth};
+use sscard::ops::files::FileAddr;
+use sscard::ops::hsm::HsmAuth;
 
 /// Text made of the interface's own characters, where the parsers'
 /// decisions are, and some others.

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use sscard::ops::file_addr::FileAddr;
+use sscard::ops::files::FileAddr;
 use sscard::ops::{Profiles, Terminal};
 use sscard::pin::{CallbackPad, Pin};
 use sscard::security::software::SoftwareModule;

@@ -464,7 +464,7 @@ fn security_module_terminal_number() {
 
 #[test]
 fn read_and_write_by_file_address() {
-    use sscard::ops::file_addr::FileAddr;
+    use sscard::ops::files::FileAddr;
     let (p, mut img) = card_image(Generation::V3, "zhang-san.toml");
     img.purses.get_mut("SSSE/DF04/EF06").unwrap().balance = 10_000;
     let mut t = Terminal::new(
@@ -701,7 +701,7 @@ fn ecash_log_after_purchases() {
 /// The 2.0 card runs every operation the 3.0 card does, minus the PKI.
 #[test]
 fn every_operation_on_a_2_0_card() {
-    use sscard::ops::file_addr::FileAddr;
+    use sscard::ops::files::FileAddr;
     use sscard::ops::payment::{load_ca_keys, Outcome};
     let p = profiles().for_generation(Generation::V2).unwrap();
     let h = holder("li-na.toml");

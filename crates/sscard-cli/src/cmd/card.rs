@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use sscard::ops::debit::PayInfo;
-use sscard::ops::file_addr::FileAddr;
+use sscard::ops::files::FileAddr;
 use sscard::ops::payment::{load_ca_keys, PurchaseRequest};
 use sscard_apdu::field::{Amount, Format};
 use sscard_apdu::{Apdu, Command, Response};

@@ -41,36 +41,6 @@ pub struct BasicInfo {
     pub device_number: String,
 }
 
-impl BasicInfo {
-    /// The exact `iReadCardBas` line: 11 fields, each followed by `|`.
-    pub fn to_line(&self) -> String {
-        [
-            &self.area_code,
-            &self.ssn,
-            &self.card_number,
-            &self.card_id,
-            &self.name,
-            &self.historical_bytes,
-            &self.spec_version,
-            &self.issue_date,
-            &self.expiry_date,
-            &self.terminal_number,
-            &self.device_number,
-        ]
-        .iter()
-        .map(|f| format!("{f}|"))
-        .collect()
-    }
-
-    /// The line with personal data masked, for logs and default output.
-    pub fn to_masked_line(&self) -> String {
-        let mut m = self.clone();
-        m.ssn = sscard_profile::holder::mask(&self.ssn);
-        m.name = sscard_profile::holder::mask(&self.name);
-        m.to_line()
-    }
-}
-
 impl fmt::Debug for BasicInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "BasicInfo({})", self.to_masked_line())

@@ -19,43 +19,6 @@ pub struct CardInfo {
     pub card_number: String,
 }
 
-impl CardInfo {
-    /// Parses `pCardInfo`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] (-23) for another shape or card number;
-    /// [`Error::BadCardId`] (-20) when the code is not 32 hex digits.
-    pub fn parse(text: &str) -> Result<Self> {
-        let parts: Vec<&str> = text.split('|').collect();
-        let [id, number, ""] = parts.as_slice() else {
-            return Err(Error::InvalidInput(
-                "pCardInfo: expected card identification code|card number|".into(),
-            ));
-        };
-        let card_id = hex::decode(id)
-            .ok()
-            .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
-            .ok_or_else(|| {
-                Error::BadCardId(format!(
-                    "pCardInfo: {:?} is not 32 hex digits",
-                    id.chars().take(40).collect::<String>()
-                ))
-            })?;
-        if number.is_empty()
-            || number.len() > 20
-            || !number.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
-            return Err(Error::InvalidInput(
-                "pCardInfo: the card number is 1 to 20 letters and digits".into(),
-            ));
-        }
-        Ok(Self {
-            card_id,
-            card_number: (*number).to_owned(),
-        })
-    }
-}
-
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// Reads the card identification code and card number and compares
     /// them with `info`.

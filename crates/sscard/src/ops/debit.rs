@@ -24,46 +24,6 @@ pub struct PayInfo {
     pub time: [u8; 3],
 }
 
-impl PayInfo {
-    /// Parses `pPayInfo`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] for anything but two decimal amounts and a date-time.
-    pub fn parse(text: &str) -> Result<Self> {
-        let bad = |why: &str| Error::InvalidInput(format!("pPayInfo {text:?}: {why}"));
-        let parts: Vec<&str> = text.split('|').collect();
-        let [total, account, when, ""] = parts.as_slice() else {
-            return Err(bad("expected total|account+pooled|YYYYMMDDHHMMSS|"));
-        };
-        let total: Amount = total
-            .parse()
-            .map_err(|e: sscard_apdu::Error| bad(&e.to_string()))?;
-        let account_pooled: Amount = account
-            .parse()
-            .map_err(|e: sscard_apdu::Error| bad(&e.to_string()))?;
-        if account_pooled > total {
-            return Err(bad("the account+pooled part exceeds the total"));
-        }
-        if when.len() != 14 || !when.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad("date-time is YYYYMMDDHHMMSS"));
-        }
-        let _: sscard_apdu::field::Date = when[..8]
-            .parse()
-            .map_err(|e: sscard_apdu::Error| bad(&e.to_string()))?;
-        let bcd = Format::N.encode(when, 7).map_err(|e| bad(&e.to_string()))?;
-        let (h, m, s) = (&when[8..10], &when[10..12], &when[12..14]);
-        if h > "23" || m > "59" || s > "59" {
-            return Err(bad("time out of range"));
-        }
-        Ok(Self {
-            total,
-            account_pooled,
-            date: [bcd[0], bcd[1], bcd[2], bcd[3]],
-            time: [bcd[4], bcd[5], bcd[6]],
-        })
-    }
-}
-
 /// The result of a debit, as `iDoDebit` prints it. The card debits the
 /// total; the account+pooled split is settlement data the terminal keeps
 /// (its journal), never sent to the card (02 §2.4).
@@ -89,23 +49,6 @@ pub struct DebitResult {
     pub balance: u32,
     /// The card's offline counter the purchase ran with.
     pub counter: u16,
-}
-
-impl DebitResult {
-    /// `algorithm id|key address|amount hex|transaction type|terminal no.|terminal txn no.|date-time|TAC|`.
-    pub fn to_line(&self) -> String {
-        format!(
-            "{:02X}|{:04X}|{}|{:02X}|{}|{}|{}|{}|",
-            self.algorithm,
-            self.key_address,
-            self.amount_hex,
-            self.tx_type,
-            self.terminal_no,
-            self.terminal_txn_no,
-            self.date_time,
-            self.tac
-        )
-    }
 }
 
 /// The medical account file of the card model.
@@ -163,22 +106,6 @@ impl DebitInit {
         hex::encode_upper([&self.pay.date[..], &self.pay.time].concat())
     }
 
-    /// The step 1 line: `algorithm id|key address|pseudo-random|debit
-    /// counter|amount hex|transaction type|terminal no.|date-time|`.
-    pub fn to_line(&self) -> String {
-        format!(
-            "{:02X}|{:04X}|{}|{:04X}|{}|{:02X}|{}|{}|",
-            self.mac1.algorithm,
-            self.key_address,
-            hex::encode_upper(self.mac1.pseudo_random),
-            self.mac1.counter,
-            self.amount_hex(),
-            self.mac1.tx_type,
-            Format::N.decode(&self.terminal).unwrap_or_default(),
-            self.date_time()
-        )
-    }
-
     /// The result once the card answered DEBIT with `tac`.
     pub fn result(&self, txn: [u8; 4], tac: [u8; 4]) -> DebitResult {
         DebitResult {
@@ -193,29 +120,6 @@ impl DebitInit {
             balance: self.balance.saturating_sub(self.pay.total.fen()),
             counter: self.mac1.counter,
         }
-    }
-
-    /// Parses step 2's `pKey`: `terminal txn no.|date-time|MAC1|` (8, 14
-    /// and 8 hex digits); the date-time must be step 1's, which MAC1 covers.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] naming what is wrong.
-    pub fn parse_key(&self, key: &str) -> Result<([u8; 4], [u8; 4])> {
-        let bad = |why: &str| Error::InvalidInput(format!("pKey {key:?}: {why}"));
-        let parts: Vec<&str> = key.split('|').collect();
-        let [txn, when, mac1, ""] = parts.as_slice() else {
-            return Err(bad("expected terminal txn no.|date-time|MAC1|"));
-        };
-        let four = |s: &str, what: &str| -> Result<[u8; 4]> {
-            hex::decode(s)
-                .ok()
-                .and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok())
-                .ok_or_else(|| bad(&format!("{what} is 8 hex digits")))
-        };
-        if *when != self.date_time() {
-            return Err(bad("the date-time is not step 1's"));
-        }
-        Ok((four(txn, "the terminal txn no.")?, four(mac1, "MAC1")?))
     }
 }
 
@@ -507,15 +411,4 @@ pub struct DebitRecord {
     pub amount: String,
     /// The account+pooled split (from the journal; empty without).
     pub account_pooled: String,
-}
-
-impl DebitRecord {
-    /// The record as `iReadDebitRecord` prints it:
-    /// `txn no.^terminal no.^date-time^total^account+pooled^|`.
-    pub fn to_line(&self) -> String {
-        format!(
-            "{}^{}^{}^{}^{}^|",
-            self.terminal_txn_no, self.terminal_no, self.datetime, self.amount, self.account_pooled
-        )
-    }
 }

@@ -10,7 +10,6 @@ use sscard_profile::{AccessRule, Generation};
 use super::Terminal;
 use crate::error::{Error, Result};
 use crate::ops::basic::{historical_bytes, BasicInfo};
-use crate::ops::hsm_auth::auth_pair;
 pub use crate::ops::hsm_auth::{AuthPair, HsmAuth};
 use crate::pin::PinPad;
 use crate::security::SecurityModule;
@@ -56,60 +55,6 @@ pub struct ReadBasStep1 {
     card_id_raw: [u8; 16],
 }
 
-impl ReadBasStep1 {
-    /// The step 1 line: `area code|ATR historical bytes|algorithm id|card
-    /// identification code|internal process factor|internal source|external
-    /// process factor|external source|terminal device code|`.
-    pub fn to_line(&self) -> String {
-        format!("{}|", self.to_short_line())
-    }
-
-    /// The 8-field line some vendors' libraries emit: as [`ReadBasStep1::to_line`]
-    /// without the terminal device code.
-    pub fn to_short_line(&self) -> String {
-        let h = |b: &[u8]| hex::encode_upper(b);
-        let (epf, esrc) = self
-            .external
-            .map(|e| (h(&e.process_factor), h(&e.source)))
-            .unwrap_or_default();
-        format!(
-            "{}|{}|{:02X}|{}|{}|{}|{}|{}|",
-            self.area_code,
-            self.historical_bytes,
-            self.algorithm,
-            self.card_id,
-            h(&self.internal.process_factor),
-            h(&self.internal.source),
-            epf,
-            esrc
-        )
-    }
-}
-
-/// Parses step 2's `pKey`: `internal auth data (16 hex) + internal source
-/// (16 hex)|external auth data + external source|`.
-///
-/// # Errors
-/// [`Error::InvalidInput`] for anything else.
-pub fn parse_step2_key(key: &str) -> Result<(AuthPair, Option<AuthPair>)> {
-    let bad = || {
-        Error::InvalidInput(format!(
-            "pKey {key:?}: expected 32 hex digits|32 hex digits or empty|"
-        ))
-    };
-    let parts: Vec<&str> = key.split('|').collect();
-    let [internal, external, ""] = parts.as_slice() else {
-        return Err(bad());
-    };
-    let pair = |s: &str| auth_pair(s).ok_or_else(bad);
-    let ext = if external.is_empty() {
-        None
-    } else {
-        Some(pair(external)?)
-    };
-    Ok((pair(internal)?, ext))
-}
-
 impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// Internal authentication (IRK) whose answer the key server checks.
     ///
@@ -120,13 +65,12 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         Ok(GenuineStep { auth, answer })
     }
 
-    /// Checks the card's answer against the key server's `pKey` (auth data
-    /// and source, 32 hex).
+    /// Checks the card's answer against the key server's `expected`
+    /// authentication data (its source already checked).
     ///
     /// # Errors
-    /// [`Error::NotGenuine`] when they differ; [`Error::InvalidInput`].
-    pub fn genuine_step2(&mut self, step: &GenuineStep, key: &str) -> Result<()> {
-        let expected = step.auth.parse_answer(key)?;
+    /// [`Error::NotGenuine`] when they differ.
+    pub fn genuine_check(&mut self, step: &GenuineStep, expected: [u8; 8]) -> Result<()> {
         if expected != step.answer {
             return Err(Error::NotGenuine {
                 step: "internal authentication (IRK) through the key server".into(),
@@ -142,7 +86,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// [`Error::NoKeyServerNeeded`] when no file needs a key;
     /// [`Error::InvalidInput`] when the files need two different keys
     /// (one key server request per call).
-    pub fn key_step1(&mut self, addr: &super::file_addr::FileAddr, write: bool) -> Result<KeyStep> {
+    pub fn key_step1(&mut self, addr: &super::files::FileAddr, write: bool) -> Result<KeyStep> {
         let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
         let mut needs: Vec<(String, String, Option<String>)> = Vec::new();
@@ -203,13 +147,13 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         })
     }
 
-    /// Sends the key server's authentication data (`pKey`, 32 hex):
-    /// EXTERNAL AUTHENTICATE; the key then stands for the rest of the call.
+    /// Sends the key server's authentication data `auth` (its source
+    /// already checked): EXTERNAL AUTHENTICATE; the key then stands for
+    /// the rest of the call.
     ///
     /// # Errors
-    /// [`Error::ExternalAuth`] with the tries left; [`Error::InvalidInput`].
-    pub fn key_step2(&mut self, step: &KeyStep, key: &str) -> Result<()> {
-        let auth = step.auth.parse_answer(key)?;
+    /// [`Error::ExternalAuth`] with the tries left.
+    pub fn key_authenticate(&mut self, step: &KeyStep, auth: [u8; 8]) -> Result<()> {
         self.send_external_auth(
             &step.key_name,
             step.key_id,
@@ -252,17 +196,20 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         })
     }
 
-    /// Step 2: checks the card's internal answer against the HSM's, sends
-    /// the HSM's external authentication data, reads the rest.
+    /// Step 2: checks the card's internal answer against the HSM's
+    /// (`internal`: auth data and source), sends the HSM's external
+    /// authentication data (`external`), reads the rest.
     ///
     /// # Errors
-    /// [`Error::NotGenuine`], [`Error::ExternalAuth`], [`Error::CardMismatch`].
-    pub fn read_basic_info_hsm_step2(
+    /// [`Error::NotGenuine`], [`Error::ExternalAuth`], [`Error::CardMismatch`];
+    /// [`Error::InvalidInput`] for sources that are not step 1's.
+    pub fn read_basic_info_checked(
         &mut self,
         step1: &ReadBasStep1,
-        key: &str,
+        internal: AuthPair,
+        external: Option<AuthPair>,
     ) -> Result<BasicInfo> {
-        let ((internal, isrc), external) = parse_step2_key(key)?;
+        let (internal, isrc) = internal;
         if isrc != step1.internal.source {
             return Err(Error::InvalidInput(
                 "pKey: the internal source is not step 1's".into(),

@@ -6,7 +6,7 @@ pub mod basic;
 pub mod card_info;
 pub mod debit;
 pub mod ecash_load;
-pub mod file_addr;
+pub mod files;
 pub mod genuine;
 pub mod hsm;
 pub mod hsm_auth;

@@ -317,50 +317,6 @@ impl core::fmt::Debug for SmRequest {
     }
 }
 
-impl SmRequest {
-    /// The step 2 line of `iReloadPIN_HSM` / `iUnblockPIN_HSM`: `algorithm
-    /// id|SM key address|process factor|APDU header|new PIN plaintext|`
-    /// (empty PIN for unblock). The public interface hands the new PIN to the
-    /// key server in the clear: the line is secret, never log it.
-    pub fn to_line(&self) -> Zeroizing<String> {
-        Zeroizing::new(format!(
-            "{:02X}|{:04X}|{}|{}|{}|",
-            self.scheme.id(),
-            self.key_address,
-            hex::encode_upper(self.challenge),
-            hex::encode_upper(self.header),
-            self.new_pin.as_ref().map_or("", |p| p.digits())
-        ))
-    }
-
-    /// Parses the key server's answer (step 3 `pKey`): the header, then the
-    /// encrypted block (RELOAD, 16 bytes) and the 4-byte MAC, in hex.
-    /// Returns the data field to send.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] for another header or length, or bad hex.
-    pub fn parse_answer(&self, key: &str) -> Result<Vec<u8>> {
-        let want = 5 + usize::from(self.header[4]);
-        let b = hex::decode(key)
-            .ok()
-            .filter(|b| b.len() == want)
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "pKey: expected {} hex digits (header, data, MAC)",
-                    want * 2
-                ))
-            })?;
-        if b[..5] != self.header {
-            return Err(Error::InvalidInput(format!(
-                "pKey: header {} is not step 2's {}",
-                hex::encode_upper(&b[..5]),
-                hex::encode_upper(self.header)
-            )));
-        }
-        Ok(b[5..].to_vec())
-    }
-}
-
 /// The card's status word in a PIN pad reader's answer.
 fn reader_status(command: &'static str, answer: &[u8]) -> Result<sscard_apdu::StatusWord> {
     sscard_apdu::Response::from_bytes(answer)

@@ -93,7 +93,9 @@ fn bench(c: &mut Criterion) {
     };
     g.bench_function("journal_write_pending_and_complete", |b| {
         b.iter(|| {
-            let id = journal.begin(&purchase).unwrap();
+            let id = journal
+                .begin(&purchase, std::time::SystemTime::now())
+                .unwrap();
             journal.complete(id, Some([1, 2, 3, 4]), None).unwrap();
         })
     });

@@ -192,12 +192,13 @@ impl Journal {
         &self.path
     }
 
-    /// Writes `p` as pending, durably, before DEBIT is sent.
+    /// Writes `p` as pending, durably, before DEBIT is sent; `at` is the
+    /// time recorded with it.
     ///
     /// # Errors
     /// [`Error::Journal`]: then DEBIT must not be sent.
-    pub fn begin(&self, p: &NewPurchase) -> Result<i64> {
-        let now = std::time::SystemTime::now()
+    pub fn begin(&self, p: &NewPurchase, at: std::time::SystemTime) -> Result<i64> {
+        let now = at
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
         crate::testing::crash_point("journal-write");

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 pub mod builtin;
+pub mod clock;
 pub mod error;
 pub mod interface;
 pub mod journal;

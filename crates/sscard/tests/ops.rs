@@ -373,6 +373,43 @@ fn pki_image(from: SystemTime, days: u64) -> (Arc<sscard_profile::Profile>, Card
     (p, img)
 }
 
+/// Certificate validity is judged by the terminal's clock: the same card
+/// is genuine today, and not a year and a day after its certificate ends,
+/// nor a day before it begins.
+#[test]
+fn genuine_by_the_terminal_clock() {
+    let now = SystemTime::now();
+    let (t_trust, _) = trust();
+    let (p, img) = pki_image(now - Duration::from_secs(60), 365);
+    let run = |at: Option<SystemTime>| {
+        let mut t = Terminal::new(
+            SimTransport::new(Simulator::new(UserCard::new(p.clone()), img.clone()), "sim"),
+            software(),
+            pad(&[]).0,
+            profiles(),
+        );
+        if let Some(at) = at {
+            t.set_clock(sscard::clock::FixedClock(at));
+        }
+        t.check_genuine(&t_trust)
+    };
+    assert_eq!(run(None).unwrap().sm2_auth, Some(true));
+    assert_eq!(
+        run(Some(now + Duration::from_secs(3600))).unwrap().sm2_auth,
+        Some(true)
+    );
+    for at in [
+        now + Duration::from_secs(86_400 * 366),
+        now - Duration::from_secs(86_400),
+    ] {
+        let e = run(Some(at)).unwrap_err();
+        assert!(
+            matches!(&e, Error::NotGenuine { step } if step.contains("not valid")),
+            "{e}"
+        );
+    }
+}
+
 #[test]
 fn genuine_with_sm2_and_each_failing_step() {
     let now = SystemTime::now();

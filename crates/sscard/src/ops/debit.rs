@@ -157,7 +157,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         mac1: [u8; 4],
     ) -> Result<([u8; 4], [u8; 4])> {
         let id = match &self.journal {
-            Some(j) => Some(j.begin(&init.new_purchase(txn))?),
+            Some(j) => Some(j.begin(&init.new_purchase(txn), self.now())?),
             None => None,
         };
         crash_point("after-journal");

@@ -2,8 +2,6 @@
 //! PKI application, SM2 card authentication (spec 03 §3.4) with the
 //! certificate chain checked to a configured root.
 
-use std::time::SystemTime;
-
 use sscard_apdu::StatusWord;
 use sscard_crypto::x509::{self, Certificate};
 use sscard_crypto::{Signature, DEFAULT_ID};
@@ -113,7 +111,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let chain: Vec<Certificate> = std::iter::once(cert.clone())
             .chain(trust.intermediates.iter().cloned())
             .collect();
-        x509::verify_chain(&chain, &trust.root, SystemTime::now())
+        x509::verify_chain(&chain, &trust.root, self.now())
             .map_err(|e| not_genuine(format!("certificate chain: {e}")))?;
         let key = cert
             .public_key()

@@ -128,6 +128,8 @@ pub struct Terminal<C: Transport, S: SecurityModule, P: PinPad> {
     pub(crate) pin_policy: crate::pin::PinPolicy,
     /// The terminal journal of purse purchases, when one is configured.
     pub(crate) journal: Option<crate::journal::Journal>,
+    /// Where the time comes from.
+    clock: Box<dyn crate::clock::Clock>,
 }
 
 /// What a PSAM's `6A88` for `key` means to the caller, who then turns to
@@ -167,6 +169,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             state: CardState::default(),
             pin_policy: crate::pin::PinPolicy::default(),
             journal: None,
+            clock: Box::new(crate::clock::SystemClock),
         }
     }
 
@@ -206,6 +209,18 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// The counts so far, counting again from zero.
     pub fn take_stats(&mut self) -> Stats {
         self.card.take_stats()
+    }
+
+    /// Reads the time from `clock` (certificate validity, certificates
+    /// issued at personalisation, journal timestamps); the system clock by
+    /// default.
+    pub fn set_clock(&mut self, clock: impl crate::clock::Clock + 'static) {
+        self.clock = Box::new(clock);
+    }
+
+    /// Now, by the terminal's clock.
+    pub(crate) fn now(&self) -> std::time::SystemTime {
+        self.clock.now()
     }
 
     /// Replaces the PIN pad (a configuration reloaded).

@@ -7,7 +7,7 @@
 //! card, and END PERSONALISATION is idempotent on the card.
 
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sscard_crypto::x509::{self, CertKind, CertSpec, Certificate};
@@ -402,7 +402,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                     reason: e.to_string(),
                 })?;
                 let r = holder.record();
-                let now = SystemTime::now();
+                let now = self.now();
                 let cert = x509::issue(
                     &CertSpec {
                         kind: CertKind::Signing,

@@ -2,8 +2,6 @@
 //! card in hand is the holder's blank card and that every input is there;
 //! after it, that the card reads back as planned, free-read files first.
 
-use std::time::SystemTime;
-
 use sscard_crypto::x509;
 use sscard_crypto::PublicKey;
 use sscard_profile::holder::Holder;
@@ -138,7 +136,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                         .unwrap_or_else(|| trust.root.clone()),
                 ],
                 &trust.root,
-                SystemTime::now(),
+                self.now(),
             ) {
                 bad.push(format!("PKI certificate: {e}"));
             }

@@ -4,12 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use sscard_test_support::root;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    sscard_system_tests::workspace_root()
-}
 
 #[test]
 fn cases_from_files() {

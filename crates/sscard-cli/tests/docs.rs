@@ -6,12 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use sscard_test_support::root;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-
-fn root() -> PathBuf {
-    sscard_system_tests::workspace_root()
-}
 
 /// The commands of the `sh` blocks of `doc`, continuation lines joined,
 /// with the exit status each expects.

@@ -9,14 +9,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use sscard_test_support::root;
 
 fn sscard(dir: &Path, args: &[&str], crash_at: Option<&str>) -> Output {
     use std::io::Write;

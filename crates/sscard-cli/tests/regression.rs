@@ -4,12 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use sscard_test_support::root;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn root() -> PathBuf {
-    sscard_system_tests::workspace_root()
-}
 
 /// Runs `sscard` in `cwd` with `stdin`; test keys, a private state folder.
 fn run_in(cwd: &Path, args: &[&str], stdin: &str) -> Output {

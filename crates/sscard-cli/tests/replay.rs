@@ -7,13 +7,9 @@
 
 mod vpcd_support;
 
-use std::path::PathBuf;
+use sscard_test_support::root;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn apdu(cmds: &[&str]) -> Option<serde_json::Value> {
     let o = Command::new(env!("CARGO_BIN_EXE_sscard"))

@@ -4,13 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use sscard_test_support::root;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-
-fn root() -> PathBuf {
-    sscard_system_tests::workspace_root()
-}
 
 /// `command` → its documented top-level fields, from the "JSON schemas" list.
 fn documented() -> Vec<(String, BTreeSet<String>)> {

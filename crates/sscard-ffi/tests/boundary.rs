@@ -11,11 +11,8 @@ use std::ffi::CString;
 use std::os::raw::{c_char, c_long};
 use std::path::{Path, PathBuf};
 
+use sscard_test_support::root;
 use ssse32::*;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// A card (with its payment application and 100.00 in the medical account)
 /// and a PSAM, as image files the library opens with `sim:`.

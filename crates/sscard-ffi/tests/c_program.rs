@@ -14,25 +14,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sscard::security::key_server::KeyServer;
-use sscard_profile::keys::MasterKeys;
 use sscard_sim::image::CardImage;
 use sscard_sim::{vpcd, Psam, Simulator, UserCard};
 use sscard_system_tests::ci_strict;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn masters() -> MasterKeys {
-    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
-}
+use sscard_test_support::{masters, root};
 
 const CARD_READER: &str = "Virtual PCD 00 00";
 const PSAM_READER: &str = "Virtual PCD 00 01";

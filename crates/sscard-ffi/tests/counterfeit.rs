@@ -6,13 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(clippy::undocumented_unsafe_blocks)] // the buffer passed is the documented 1024 bytes
 
+use sscard_test_support::root;
 use std::os::raw::{c_char, c_long};
-use std::path::PathBuf;
 use std::sync::Arc;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn read_bas() -> c_long {
     let mut out = vec![0u8; 1024];

@@ -6,7 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use sscard::ops::{Profiles, Terminal};
@@ -16,10 +15,7 @@ use sscard::transport::sim::SimTransport;
 use sscard_profile::holder::Holder;
 use sscard_profile::keys::MasterKeys;
 use sscard_sim::{Simulator, UserCard};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use sscard_test_support::root;
 
 const R1: [u8; 8] = [0x11; 8];
 const R2: [u8; 8] = [0x22; 8];

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use sscard::ops::ecash_load::{IssuerScript, LoadRequest};
@@ -17,16 +16,8 @@ use sscard::transport::sim::SimTransport;
 use sscard_apdu::field::n_encode_u64;
 use sscard_crypto::{mac, Scheme, SymKey};
 use sscard_profile::holder::Holder;
-use sscard_profile::keys::MasterKeys;
 use sscard_sim::{Simulator, UserCard};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn masters() -> MasterKeys {
-    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
-}
+use sscard_test_support::{masters, root};
 
 type Pad = CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>>;
 

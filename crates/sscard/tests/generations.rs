@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -21,18 +20,10 @@ use sscard::security::{Scheme, SecurityModule};
 use sscard::transport::sim::SimTransport;
 use sscard::Error;
 use sscard_profile::holder::Holder;
-use sscard_profile::keys::MasterKeys;
 use sscard_profile::Profile;
 use sscard_sim::image::CardImage;
 use sscard_sim::{Psam, Simulator, UserCard};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn masters() -> MasterKeys {
-    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
-}
+use sscard_test_support::{masters, root};
 
 fn profile_text(file: &str) -> String {
     std::fs::read_to_string(root().join("card-profiles").join(file)).unwrap()

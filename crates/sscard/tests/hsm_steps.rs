@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::rc::Rc;
 
 use sscard::ops::card_info::CardInfo;
@@ -19,17 +18,9 @@ use sscard::security::software::SoftwareModule;
 use sscard::security::{CardId, Mac1Request, Scheme, SecurityModule};
 use sscard::transport::sim::SimTransport;
 use sscard_profile::holder::Holder;
-use sscard_profile::keys::MasterKeys;
 use sscard_profile::Generation;
 use sscard_sim::{Simulator, UserCard};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn masters() -> MasterKeys {
-    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
-}
+use sscard_test_support::{masters, root};
 
 /// The terminal's module in HSM mode: no PSAM, every key operation -2201.
 fn no_psam() -> AnyModule {

@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use sscard::journal::{Journal, State};
@@ -17,20 +17,12 @@ use sscard::pin::{CallbackPad, Pin, PinPrompt};
 use sscard::security::software::SoftwareModule;
 use sscard::transport::sim::SimTransport;
 use sscard_profile::holder::Holder;
-use sscard_profile::keys::MasterKeys;
 use sscard_profile::Profile;
 use sscard_sim::image::CardImage;
 use sscard_sim::{Simulator, Tear, TearSide, UserCard};
+use sscard_test_support::{masters, root};
 
 const PURSE: &str = "SSSE/DF04/EF06";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn masters() -> MasterKeys {
-    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
-}
 
 type Pad = CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>>;
 

@@ -4,14 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use sscard::ops::debit::PayInfo;
 use sscard::ops::genuine::Trust;
-use sscard::ops::{Profiles, Terminal};
+use sscard::ops::Terminal;
 use sscard::pin::{CallbackPad, Pin, PinPrompt};
 use sscard::security::psam::PsamModule;
 use sscard::security::software::SoftwareModule;
@@ -26,18 +25,7 @@ use sscard_profile::keys::MasterKeys;
 use sscard_profile::Generation;
 use sscard_sim::image::{CardImage, Hex};
 use sscard_sim::{Psam, Simulator, UserCard};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn profiles() -> Profiles {
-    Profiles::load_dir(&root().join("card-profiles")).unwrap()
-}
-
-fn masters() -> MasterKeys {
-    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
-}
+use sscard_test_support::{masters, profiles, root, software};
 
 fn holder(name: &str) -> Holder {
     Holder::load_file(root().join("fixtures/holders").join(name)).unwrap()
@@ -66,10 +54,6 @@ fn pad(script: &[&str]) -> (Pad, Rc<RefCell<Vec<PinPrompt>>>) {
         Pin::new(&queue.borrow_mut().pop().unwrap_or_else(|| "123456".into()))
     });
     (CallbackPad(f), asked)
-}
-
-fn software() -> SoftwareModule {
-    SoftwareModule::new(masters(), [0x41, 0x01, 0x00, 0x81, 0x34, 0x75], 0x017F)
 }
 
 fn terminal(

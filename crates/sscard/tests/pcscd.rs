@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,11 +20,8 @@ use sscard_profile::keys::MasterKeys;
 use sscard_profile::Generation;
 use sscard_sim::{vpcd, Psam, Simulator, UserCard};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 use sscard_system_tests::ci_strict as in_ci;
+use sscard_test_support::root;
 
 fn connect(name: &str) -> PcscTransport {
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use sscard::ops::genuine::Trust;
@@ -19,10 +19,7 @@ use sscard_profile::keys::MasterKeys;
 use sscard_profile::{Generation, Profile};
 use sscard_sim::image::{CardImage, Lifecycle};
 use sscard_sim::{Simulator, Tear, TearSide, UserCard};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use sscard_test_support::root;
 
 type Pad = CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>>;
 

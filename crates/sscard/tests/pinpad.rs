@@ -7,10 +7,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use sscard::ops::{Profiles, Terminal};
+use sscard::ops::Terminal;
 use sscard::pin::{CallbackPad, Pin, PinPolicy, PinPrompt};
 use sscard::security::software::SoftwareModule;
 use sscard::transport::part10::PinLimits;
@@ -20,21 +19,9 @@ use sscard::transport::Transport;
 use sscard::Error;
 use sscard_apdu::StatusWord;
 use sscard_profile::holder::Holder;
-use sscard_profile::keys::MasterKeys;
 use sscard_profile::Profile;
 use sscard_sim::{Simulator, UserCard};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn masters() -> MasterKeys {
-    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
-}
-
-fn profiles() -> Profiles {
-    Profiles::load_dir(&root().join("card-profiles")).unwrap()
-}
+use sscard_test_support::{masters, profiles, root, software};
 
 fn card(file: &str) -> (Arc<Profile>, SimTransport<UserCard>) {
     let p = Arc::new(sscard_profile::load_file(root().join("card-profiles").join(file)).unwrap());
@@ -52,10 +39,6 @@ fn no_pad() -> NoPad {
         panic!("the host asked for the {p} although the reader has a PIN pad")
     }
     CallbackPad(never as fn(_) -> _)
-}
-
-fn software() -> SoftwareModule {
-    SoftwareModule::new(masters(), [0x41, 0x01, 0x00, 0x81, 0x34, 0x75], 0x017F)
 }
 
 fn keys(k: &[&str]) -> Vec<Keys> {

@@ -7,8 +7,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
-
 use sscard::ops::debit::PayInfo;
 use sscard::ops::payment::{load_ca_keys, PurchaseRequest};
 use sscard::ops::{Profiles, Terminal};
@@ -18,17 +16,9 @@ use sscard::transport::sim::SimTransport;
 use sscard::transport::trace::{Replay, Trace};
 use sscard::transport::Transport;
 use sscard_profile::holder::Holder;
-use sscard_profile::keys::MasterKeys;
 use sscard_profile::Generation;
 use sscard_sim::{Simulator, UserCard};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn masters() -> MasterKeys {
-    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
-}
+use sscard_test_support::{masters, root};
 
 /// The test module, its terminal random fixed so that a replay sees the
 /// same INTERNAL AUTHENTICATE as the recording.

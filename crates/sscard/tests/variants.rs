@@ -7,7 +7,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use sscard::ops::{Profiles, Terminal};
@@ -15,19 +14,11 @@ use sscard::pin::{CallbackPad, Pin, PinPrompt};
 use sscard::security::software::SoftwareModule;
 use sscard::transport::sim::SimTransport;
 use sscard_profile::holder::Holder;
-use sscard_profile::keys::MasterKeys;
 use sscard_sim::image::CardImage;
 use sscard_sim::{Simulator, UserCard};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use sscard_test_support::{masters, root};
 
 type Pad = CallbackPad<fn(PinPrompt) -> sscard::Result<Pin>>;
-
-fn masters() -> MasterKeys {
-    MasterKeys::load_file(root().join("fixtures/keys/test-masters.toml")).unwrap()
-}
 
 /// A card of profile `p` for `h` with its financial application and 100.00
 /// of electronic cash.

@@ -18,45 +18,35 @@ impl Checker<'_> {
         let none = raw::Roles::default();
         let r = r.unwrap_or(&none);
         let user = p.card.kind == CardKind::User;
-        // A role named in [roles] must exist; a default one must exist on
-        // a user card for the holder PIN and the internal key.
-        // `role`: the [roles] field and what it is, for the message.
-        let pin = |given: Option<&S<String>>,
-                   default: &str,
-                   role: Option<(&str, &str)>|
+        // A role named in [roles] must exist; a default one must exist
+        // where `role` (the [roles] field and what it is) says it is needed.
+        // `kind` is `pin` or `key`: which table the name is looked up in.
+        let named = |kind: &str,
+                     given: Option<&S<String>>,
+                     default: &str,
+                     role: Option<(&str, &str)>|
          -> Result<String> {
             let n = name(given, default);
-            match (p.pin(&n).is_some(), given) {
-                (true, _) => Ok(n),
-                (false, Some(s)) => Err(self.bad(s, "roles", format!("PIN {n} is not in the PIN table"))),
-                (false, None) => match role {
-                    Some((field, what)) => Err(self.l.invalid(
-                        0..0,
-                        "roles",
-                        format!("this card needs {what}: add a [[pin]] named {n} or name another in [roles] {field}"),
-                    )),
-                    None => Ok(n),
-                },
+            let (exists, what_kind) = match kind {
+                "pin" => (p.pin(&n).is_some(), "PIN"),
+                _ => (p.key(&n).is_some(), "key"),
+            };
+            match (exists, given, role) {
+                (true, _, _) | (false, None, None) => Ok(n),
+                (false, Some(s), _) => Err(self.bad(
+                    s,
+                    "roles",
+                    format!("{what_kind} {n} is not in the {what_kind} table"),
+                )),
+                (false, None, Some((field, what))) => Err(self.l.invalid(
+                    0..0,
+                    "roles",
+                    format!("this card needs {what}: add a [[{kind}]] named {n} or name another in [roles] {field}"),
+                )),
             }
         };
-        let key = |given: Option<&S<String>>,
-                   default: &str,
-                   role: Option<(&str, &str)>|
-         -> Result<String> {
-            let n = name(given, default);
-            match (p.key(&n).is_some(), given) {
-                (true, _) => Ok(n),
-                (false, Some(s)) => Err(self.bad(s, "roles", format!("key {n} is not in the key table"))),
-                (false, None) => match role {
-                    Some((field, what)) => Err(self.l.invalid(
-                        0..0,
-                        "roles",
-                        format!("this card needs {what}: add a [[key]] named {n} or name another in [roles] {field}"),
-                    )),
-                    None => Ok(n),
-                },
-            }
-        };
+        let pin = |given, default, role| named("pin", given, default, role);
+        let key = |given, default, role| named("key", given, default, role);
         let needed = |field, what| user.then_some((field, what));
         let holder_pin = pin(
             r.holder_pin.as_ref(),

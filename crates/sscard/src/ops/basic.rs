@@ -152,7 +152,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// # Errors
     /// Card, access and security-module errors; [`Error::NotGenuine`].
     pub fn read_basic_info(&mut self) -> Result<BasicInfo> {
-        self.state.facts = None;
+        self.state.forget_card();
         let facts = self.identify()?;
         self.internal_auth()?;
         self.finish_basic_info(&facts)

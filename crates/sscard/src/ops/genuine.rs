@@ -124,7 +124,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .as_ref()
             .map(|p| p.user_pin.clone())
             .ok_or_else(|| Error::NotSupported("no PKI application on this card".into()))?;
-        if !self.state.pins_ok.contains(&user_pin) {
+        if !self.state.pin_ok(&user_pin) {
             self.verify_named_pin(&profile, &user_pin, PinPrompt::PkiUser)?;
         }
         let e = key

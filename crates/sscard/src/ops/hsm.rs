@@ -130,7 +130,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .ok_or_else(|| Error::BadArgument(format!("key {key_name} has no identifier")))?;
         self.select_df(&profile, &df)?;
         if let Some(p) = pin {
-            if !self.state.pins_ok.contains(&p) {
+            if !self.state.pin_ok(&p) {
                 self.verify_named_pin(&profile, &p, crate::pin::PinPrompt::Verify)?;
             }
         }
@@ -167,7 +167,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// # Errors
     /// Card errors; [`Error::WrongCardType`], [`Error::NotSupported`].
     pub fn read_basic_info_hsm_step1(&mut self) -> Result<ReadBasStep1> {
-        self.state.facts = None;
+        self.state.forget_card();
         let facts = self.identify()?;
         let profile = facts.profile.clone();
         let (internal, answer) = self.internal_auth_answer()?;

@@ -269,7 +269,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
 
     /// What is known about the card (after any operation).
     pub fn facts(&self) -> Option<&CardFacts> {
-        self.state.facts.as_ref()
+        self.state.facts()
     }
 
     fn any_profile(&self) -> Result<Arc<Profile>> {
@@ -315,7 +315,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .ef("SSSE/EF05")
             .ok_or_else(|| Error::BadArgument("profile without SSSE/EF05".into()))?
             .fid;
-        self.state.df = Some(SSSE.to_owned());
+        self.state.entered(SSSE);
         self.select_ef(ef05)?;
         // EF05 by tag (01 card identification code, 03 version), as
         // deployed readers do: record numbers differ between vendors.
@@ -341,9 +341,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                     .into(),
             )
         })?;
-        if let Some(old) = &self.state.facts {
+        if let Some(old) = self.state.facts() {
             if old.card_id != card_id {
-                self.state.facts = None;
+                self.state.forget_card();
                 return Err(Error::CardMismatch(
                     "the card was swapped between steps".into(),
                 ));
@@ -360,7 +360,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             scheme,
             profile,
         };
-        self.state.facts = Some(facts.clone());
+        self.state.learned(facts.clone());
         Ok(facts)
     }
 
@@ -369,7 +369,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// # Errors
     /// As [`Terminal::identify`].
     pub fn facts_or_identify(&mut self) -> Result<CardFacts> {
-        match &self.state.facts {
+        match self.state.facts() {
             Some(f) => Ok(f.clone()),
             None => self.identify(),
         }
@@ -395,24 +395,17 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// by FID. Key authentications belong to the DF and are forgotten; a
     /// PIN stays within its scope, as on the card.
     fn select_df(&mut self, profile: &Profile, path: &str) -> Result<()> {
-        if self.state.df.as_deref() == Some(path) {
+        if self.state.df() == Some(path) {
             return Ok(());
         }
         // Down from the current DF when the target lies below it.
-        let (mut walked, rest) = match self.state.df.take() {
-            Some(cur) if path.starts_with(&format!("{cur}/")) => {
+        let (mut walked, rest) = match self.state.entering(profile, path) {
+            Some(cur) => {
                 let rest = path[cur.len() + 1..].to_owned();
                 (cur, rest)
             }
-            _ => (String::new(), path.to_owned()),
+            None => (String::new(), path.to_owned()),
         };
-        self.state.ef = None;
-        self.state.keys_ok.clear();
-        self.state.pins_ok.retain(|name| {
-            profile
-                .pin(name)
-                .is_some_and(|p| path == p.scope || path.starts_with(&format!("{}/", p.scope)))
-        });
         for part in rest.split('/') {
             walked = if walked.is_empty() {
                 part.to_owned()
@@ -434,18 +427,18 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 }
             }
         }
-        self.state.df = Some(path.to_owned());
+        self.state.entered(path);
         Ok(())
     }
 
     /// Makes `fid` the current EF of the current DF, unless it is.
     fn select_ef(&mut self, fid: u16) -> Result<()> {
-        if self.state.ef == Some(fid) {
+        if self.state.ef() == Some(fid) {
             return Ok(());
         }
-        self.state.ef = None;
+        self.state.set_ef(None);
         self.card.select_fid(fid)?;
-        self.state.ef = Some(fid);
+        self.state.set_ef(Some(fid));
         Ok(())
     }
 
@@ -463,7 +456,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
     /// External authentication with `key` in the current DF, through the
     /// security module.
     fn external_auth(&mut self, profile: &Profile, key: &str, df: &str) -> Result<()> {
-        if self.state.keys_ok.iter().any(|(k, d)| k == key && d == df) {
+        if self.state.key_ok(key, df) {
             return Ok(());
         }
         let facts = self.facts_or_identify()?;
@@ -496,7 +489,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             .send(&commands::external_authenticate_with(id, data)?)?;
         match r.sw() {
             StatusWord::Success => {
-                self.state.keys_ok.push((key.to_owned(), df.to_owned()));
+                self.state.key_authenticated(key, df);
                 Ok(())
             }
             StatusWord::VerifyFailed { tries } => Err(Error::ExternalAuth { tries }),
@@ -519,19 +512,17 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 command: "access rule",
                 sw: StatusWord::SecurityNotSatisfied,
             }),
-            AccessRule::Pin(p) if self.state.pins_ok.contains(p) => Ok(()),
+            AccessRule::Pin(p) if self.state.pin_ok(p) => Ok(()),
             AccessRule::Pin(p) => self.verify_named_pin(profile, p, PinPrompt::Verify),
             AccessRule::Key(k) => self.external_auth(profile, k, df),
             AccessRule::PinAndKey(p, k) => {
-                if !self.state.pins_ok.contains(p) {
+                if !self.state.pin_ok(p) {
                     self.verify_named_pin(profile, p, PinPrompt::Verify)?;
                 }
                 self.external_auth(profile, k, df)
             }
             AccessRule::PinOrKey(p, k) => {
-                if self.state.pins_ok.contains(p)
-                    || self.state.keys_ok.iter().any(|(x, d)| x == k && d == df)
-                {
+                if self.state.pin_ok(p) || self.state.key_ok(k, df) {
                     Ok(())
                 } else if prefer_pin {
                     self.verify_named_pin(profile, p, PinPrompt::Verify)

@@ -476,8 +476,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
             }
             None => Journal::new(&card_id, plan),
         };
-        self.state.df = None;
-        self.state.ef = None;
+        self.state.forget_selection();
         self.check_before_perso(profile, holder, plan, ca)?;
         let mut ran = 0;
         for step in plan.iter().skip(journal.done) {

@@ -87,8 +87,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 hex::encode_upper(holder.card_id())
             )));
         }
-        self.state.df = None;
-        self.state.ef = None;
+        self.state.forget_selection();
         Ok(())
     }
 
@@ -104,7 +103,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         holder: &Holder,
         trust: Option<&super::genuine::Trust>,
     ) -> Result<Vec<String>> {
-        self.state.facts = None;
+        self.state.forget_card();
         self.identify()?;
         let mut bad = Vec::new();
         // Free-read files first: a mismatch seen there ends the check before

@@ -23,9 +23,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         let facts = self.facts_or_identify()?;
         let profile = facts.profile.clone();
         self.select_df(&profile, super::SSSE)?;
-        self.state
-            .pins_ok
-            .retain(|p| *p != profile.roles.holder_pin);
+        self.state.pin_forgotten(&profile.roles.holder_pin);
         self.verify_named_pin(&profile, &profile.roles.holder_pin, PinPrompt::Verify)
     }
 
@@ -68,7 +66,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         if name == profile.roles.holder_pin && typed.is_some() && typed == self.pin_policy.initial {
             return Err(Error::InitialPin);
         }
-        self.state.pins_ok.push(name.to_owned());
+        self.state.pin_verified(name);
         Ok(())
     }
 
@@ -128,9 +126,7 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         };
         match Error::from_pin_status("CHANGE PIN", sw) {
             None => {
-                self.state
-                    .pins_ok
-                    .retain(|p| *p != profile.roles.holder_pin);
+                self.state.pin_forgotten(&profile.roles.holder_pin);
                 Ok(())
             }
             Some(e) => Err(e),

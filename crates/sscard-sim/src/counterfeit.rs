@@ -35,7 +35,7 @@ pub fn counterfeit_of(
     let irk = profile
         .key(&profile.roles.internal_key)
         .and_then(|k| k.id)
-        .unwrap_or(0x08);
+        .unwrap_or(0x00);
     let auth = commands::internal_authenticate(irk, &r1, &r2);
     sim.power_on();
     let mut answer = Vec::new();

@@ -120,7 +120,9 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
         // of recorded answers (02 §2.1).
         let r1 = self.challenge()?;
         let r2 = self.sm.terminal_random()?;
-        let c = commands::internal_authenticate(irk.id.unwrap_or(0x08), &r1, &r2);
+        // A profile that gives the key no identifier asks for the card's
+        // default internal key, P2 00 (02 §2.1).
+        let c = commands::internal_authenticate(irk.id.unwrap_or(0x00), &r1, &r2);
         let answer = self
             .card
             .command(&c)?

@@ -238,12 +238,10 @@ impl<C: Transport, S: SecurityModule, P: PinPad> Terminal<C, S, P> {
                 .key_by_address(ext.key_address)
                 .map(|(k, _)| k.clone())
                 .ok_or_else(|| Error::BadArgument("unknown external key".into()))?;
-            self.send_external_auth(
-                &key.name,
-                key.id.unwrap_or(0x0A),
-                super::SSSE,
-                &[auth, src].concat(),
-            )?;
+            let id = key
+                .id
+                .ok_or_else(|| Error::BadArgument(format!("key {} has no identifier", key.name)))?;
+            self.send_external_auth(&key.name, id, super::SSSE, &[auth, src].concat())?;
         }
         self.finish_basic_info(&facts)
     }

@@ -447,150 +447,6 @@ pub fn external_authenticate_with(key_id: u8, data: &[u8]) -> Result<Apdu> {
     plain(Ins::ExternalAuthenticate, 0x00, key_id, data, None)
 }
 
-/// INITIALIZE FOR PURCHASE `80 50 01 02 0B <key index> <amount 4>
-/// <terminal 6> 0F` (PBOC e-purse, 02 §2.4).
-pub fn initialize_for_purchase(key_index: u8, amount_fen: u32, terminal: &[u8; 6]) -> Apdu {
-    let mut d = Vec::with_capacity(11);
-    d.push(key_index);
-    d.extend_from_slice(&amount_fen.to_be_bytes());
-    d.extend_from_slice(terminal);
-    fixed(
-        Ins::InitializeForPurchase,
-        Sensitivity::Plain,
-        0x01,
-        0x02,
-        &d,
-        Some(15),
-    )
-}
-
-/// DEBIT FOR PURCHASE `80 54 01 00 0F <txn 4> <date 4> <time 3> <MAC1 4> 08`.
-pub fn debit_for_purchase(txn: &[u8; 4], date: &[u8; 4], time: &[u8; 3], mac1: &[u8; 4]) -> Apdu {
-    let d = [&txn[..], date, time, mac1].concat();
-    fixed(
-        Ins::DebitForPurchase,
-        Sensitivity::Plain,
-        0x01,
-        0x00,
-        &d,
-        Some(8),
-    )
-}
-
-/// GET BALANCE `80 5C 00 02 04`.
-pub fn get_balance() -> Apdu {
-    fixed(
-        Ins::GetBalance,
-        Sensitivity::Plain,
-        0x00,
-        0x02,
-        &[],
-        Some(4),
-    )
-}
-
-/// GET TRANSACTION PROVE `80 5A 00 <type> 02 <offline counter> 08`.
-pub fn get_transaction_prove(tx_type: u8, counter: u16) -> Apdu {
-    fixed(
-        Ins::GetTransactionProve,
-        Sensitivity::Plain,
-        0x00,
-        tx_type,
-        &counter.to_be_bytes(),
-        Some(8),
-    )
-}
-
-/// The key-pair reference of GENERATE KEY PAIR and EXPORT PUBLIC KEY: the
-/// private key file `0012`, the public key file `0013` (03).
-const KEY_PAIR: [u8; 8] = [0xC0, 0x02, 0x00, 0x12, 0xC2, 0x02, 0x00, 0x13];
-
-/// GENERATE KEY PAIR `80 40 00 00 08 C0 02 00 12 C2 02 00 13`.
-pub fn generate_key_pair() -> Apdu {
-    fixed(
-        Ins::GenerateKeyPair,
-        Sensitivity::Plain,
-        0x00,
-        0x00,
-        &KEY_PAIR,
-        None,
-    )
-}
-
-/// EXPORT PUBLIC KEY, first part `80 C9 82 00 08 C0 02 00 12 C2 02 00 13`.
-pub fn export_public_key() -> Apdu {
-    fixed(
-        Ins::ExportPublicKey,
-        Sensitivity::Plain,
-        0x82,
-        0x00,
-        &KEY_PAIR,
-        None,
-    )
-}
-
-/// EXPORT PUBLIC KEY, second part `80 C9 82 80 00`: the answer is `x‖y`.
-pub fn export_public_key_value() -> Apdu {
-    fixed(
-        Ins::ExportPublicKey,
-        Sensitivity::Plain,
-        0x82,
-        0x80,
-        &[],
-        Some(256),
-    )
-}
-
-/// SIGN HASH `80 2A 9E 9A 20 <e 32> 00`: the answer is `r‖s`.
-pub fn sign_hash(e: &[u8; 32]) -> Apdu {
-    fixed(Ins::SignHash, Sensitivity::Plain, 0x9E, 0x9A, e, Some(256))
-}
-
-/// GET PROCESSING OPTIONS `80 A8 00 00 Lc <83 PDOL data> 00`: the answer
-/// may hold the PAN and track 2.
-///
-/// # Errors
-/// Data over 65535 bytes.
-pub fn get_processing_options(t83: &[u8]) -> Result<Apdu> {
-    marked(
-        Ins::GetProcessingOptions,
-        Sensitivity::PersonalTlv,
-        0x00,
-        0x00,
-        t83,
-        Some(256),
-    )
-}
-
-/// GET DATA `80 CA <tag 2> 00`.
-pub fn get_data(tag: u16) -> Apdu {
-    let [p1, p2] = tag.to_be_bytes();
-    fixed(Ins::GetData, Sensitivity::Plain, p1, p2, &[], Some(256))
-}
-
-/// PUT DATA `04 DA <tag 2> Lc <value and MAC>` (an issuer script).
-///
-/// # Errors
-/// Data over 65535 bytes.
-pub fn put_data(tag: u16, script: &[u8]) -> Result<Apdu> {
-    let [p1, p2] = tag.to_be_bytes();
-    plain(Ins::PutData, p1, p2, script, None)
-}
-
-/// GENERATE AC `80 AE <reference control> 00 Lc <CDOL data> 00`.
-///
-/// # Errors
-/// Data over 65535 bytes.
-pub fn generate_ac(reference_control: u8, cdol_data: &[u8]) -> Result<Apdu> {
-    plain(
-        Ins::GenerateAc,
-        reference_control,
-        0x00,
-        cdol_data,
-        Some(256),
-    )
-}
-
 /// END PERSONALISATION `80 E6 00 00` [design].
 pub fn end_personalisation() -> Apdu {
     Apdu::new(
@@ -609,49 +465,15 @@ pub fn get_response(of: &Apdu, le: usize) -> Result<Apdu> {
     marked(Ins::GetResponse, of.sensitivity, 0x00, 0x00, &[], Some(le))
 }
 
-/// PSAM INIT CRYPTO `80 1A <key address 2> Lc <factors>` (02 §2.5).
-///
-/// # Errors
-/// Data over 65535 bytes.
-pub fn init_crypto(key_address: u16, factors: &[u8]) -> Result<Apdu> {
-    let [hi, lo] = key_address.to_be_bytes();
-    plain(Ins::InitCrypto, hi, lo, factors, None)
-}
+mod payment;
+mod pki;
+mod psam;
+mod purse;
 
-/// What PSAM CRYPTO computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CryptoMode {
-    /// `00 00`: encrypt the data; the answer is as long.
-    Encrypt,
-    /// `05 01`: a MAC whose IV is the data's first block; 4 bytes.
-    Mac,
-}
-
-/// PSAM CRYPTO `80 FA <mode> Lc <data> Le`.
-///
-/// # Errors
-/// Data over 65535 bytes.
-pub fn crypto(mode: CryptoMode, data: &[u8]) -> Result<Apdu> {
-    match mode {
-        CryptoMode::Encrypt => plain(Ins::Crypto, 0x00, 0x00, data, Some(data.len().max(1))),
-        CryptoMode::Mac => plain(Ins::Crypto, 0x05, 0x01, data, Some(4)),
-    }
-}
-
-/// PSAM MAC1 `80 70 00 00 Lc <request> 08`: the answer is the terminal
-/// transaction number and MAC1.
-///
-/// # Errors
-/// Data over 65535 bytes.
-pub fn mac1(request: &[u8]) -> Result<Apdu> {
-    plain(Ins::Mac1, 0x00, 0x00, request, Some(8))
-}
-
-/// PSAM VERIFY MAC2 `80 72 00 00 04 <MAC2>`.
-pub fn verify_mac2(mac2: &[u8; 4]) -> Apdu {
-    fixed(Ins::VerifyMac2, Sensitivity::Plain, 0x00, 0x00, mac2, None)
-}
+pub use payment::*;
+pub use pki::*;
+pub use psam::*;
+pub use purse::*;
 
 #[cfg(test)]
-#[path = "commands_tests.rs"]
 mod tests;

@@ -192,6 +192,13 @@ fn a_typed_pin_is_never_shown() {
             assert!(!out.contains(shown), "{args:?} shows the PIN: {out}");
         }
     }
+    // A VERIFY that does not parse is refused without echoing its PIN.
+    let img = copy_image(&dir, "zhang-san-3.0.json");
+    let o = sscard(&["apdu", "--sim", &img, "00200000039876"], "");
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(out.contains("00 20 00 00 …"), "{out}");
+    assert!(!out.contains("9876"), "{out}");
     let t = std::fs::read_to_string(&trace).unwrap();
     assert!(t.contains("\"VERIFY\""), "{t}");
     assert!(t.contains("0020000003000000"), "{t}");

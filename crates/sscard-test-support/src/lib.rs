@@ -37,18 +37,21 @@ pub const CARD_3_0: &str = "zhang-san-3.0.json";
 pub fn profiles() -> Profiles {
     let dir = root().join("card-profiles");
     Profiles::load_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+    // ok: test support; a missing fixture is a broken checkout
 }
 
 /// The profile `card-profiles/<file>`.
 pub fn profile(file: &str) -> Arc<Profile> {
     let path = root().join("card-profiles").join(file);
     Arc::new(sscard_profile::load_file(&path).unwrap_or_else(|e| panic!("{e}")))
+    // ok: test support; a missing fixture is a broken checkout
 }
 
 /// The test master keys (`fixtures/keys/test-masters.toml`).
 pub fn masters() -> MasterKeys {
     let path = root().join("fixtures/keys/test-masters.toml");
     MasterKeys::load_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    // ok: test support; a missing fixture is a broken checkout
 }
 
 /// The software module with the test masters, standing in for the test
@@ -66,6 +69,7 @@ pub fn card_path(name: &str) -> PathBuf {
 pub fn image(name: &str) -> CardImage {
     let path = card_path(name);
     CardImage::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    // ok: test support; a missing fixture is a broken checkout
 }
 
 /// The fixture card `name` in a simulated reader, run by the profile it
@@ -76,7 +80,7 @@ pub fn sim_card(name: &str) -> SimTransport<UserCard> {
     let found = sscard_profile::load_file(&here).ok().map(Arc::new);
     let p = img
         .profile_from(found)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        .unwrap_or_else(|e| panic!("{name}: {e}")); // ok: test support; a missing fixture is a broken checkout
     SimTransport::new(Simulator::new(UserCard::new(p), img), name)
 }
 

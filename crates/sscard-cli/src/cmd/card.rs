@@ -6,7 +6,7 @@ use sscard::ops::debit::PayInfo;
 use sscard::ops::files::FileAddr;
 use sscard::ops::payment::{load_ca_keys, PurchaseRequest};
 use sscard_apdu::field::{Amount, Format};
-use sscard_apdu::{Apdu, Command, Response};
+use sscard_apdu::{Apdu, Command, Response, Sensitivity};
 use sscard_profile::holder::mask;
 use sscard_profile::ElementFormat;
 
@@ -172,12 +172,30 @@ fn mask_file_addr(out: &str) -> String {
         .join("$")
 }
 
+/// A command typed in hex as an error message may show it: a command
+/// whose data is a PIN or key (by its instruction byte) shows its header
+/// only, even when it does not parse.
+fn shown_input(hex_text: &str) -> String {
+    let bytes = sscard_apdu::hexfmt::parse(hex_text).unwrap_or_default();
+    match bytes.as_slice() {
+        [cla, ins, rest @ ..]
+            if !rest.is_empty()
+                && Sensitivity::of_command(&Command::new(*cla, *ins, 0, 0))
+                    == Sensitivity::SecretCommand =>
+        {
+            let header = &bytes[..bytes.len().min(4)];
+            format!("{} …", sscard_apdu::hexfmt::to_spaced_hex(header))
+        }
+        _ => hex_text.to_owned(),
+    }
+}
+
 /// Sends a command typed in hex; returns it as shown (a PIN or key
 /// replaced by its length) with the answer.
 fn send_hex(t: &mut Term, hex_text: &str) -> CliResult<(String, Response)> {
-    let cmd: Command = hex_text
-        .parse()
-        .map_err(|e: sscard_apdu::Error| CliError::usage(format!("{hex_text}: {e}")))?;
+    let cmd: Command = hex_text.parse().map_err(|e: sscard_apdu::Error| {
+        CliError::usage(format!("{}: {e}", shown_input(hex_text)))
+    })?;
     let apdu = Apdu::raw(cmd);
     let r = t.send_raw(&apdu).map_err(CliError::card)?;
     Ok((apdu.redacted(), r))

@@ -36,22 +36,25 @@ pub const CARD_3_0: &str = "zhang-san-3.0.json";
 /// Every user-card profile of `card-profiles/`.
 pub fn profiles() -> Profiles {
     let dir = root().join("card-profiles");
-    Profiles::load_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-    // ok: test support; a missing fixture is a broken checkout
+    Profiles::load_dir(&dir).unwrap_or_else(|e| {
+        panic!("{}: {e}", dir.display()) // ok: test support
+    })
 }
 
 /// The profile `card-profiles/<file>`.
 pub fn profile(file: &str) -> Arc<Profile> {
     let path = root().join("card-profiles").join(file);
-    Arc::new(sscard_profile::load_file(&path).unwrap_or_else(|e| panic!("{e}")))
-    // ok: test support; a missing fixture is a broken checkout
+    Arc::new(sscard_profile::load_file(&path).unwrap_or_else(|e| {
+        panic!("{e}") // ok: test support
+    }))
 }
 
 /// The test master keys (`fixtures/keys/test-masters.toml`).
 pub fn masters() -> MasterKeys {
     let path = root().join("fixtures/keys/test-masters.toml");
-    MasterKeys::load_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    // ok: test support; a missing fixture is a broken checkout
+    MasterKeys::load_file(&path).unwrap_or_else(|e| {
+        panic!("{}: {e}", path.display()) // ok: test support
+    })
 }
 
 /// The software module with the test masters, standing in for the test
@@ -68,8 +71,9 @@ pub fn card_path(name: &str) -> PathBuf {
 /// The fixture card image `name`.
 pub fn image(name: &str) -> CardImage {
     let path = card_path(name);
-    CardImage::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    // ok: test support; a missing fixture is a broken checkout
+    CardImage::load(&path).unwrap_or_else(|e| {
+        panic!("{}: {e}", path.display()) // ok: test support
+    })
 }
 
 /// The fixture card `name` in a simulated reader, run by the profile it
@@ -78,9 +82,9 @@ pub fn sim_card(name: &str) -> SimTransport<UserCard> {
     let img = image(name);
     let here = root().join("card-profiles").join(&img.profile);
     let found = sscard_profile::load_file(&here).ok().map(Arc::new);
-    let p = img
-        .profile_from(found)
-        .unwrap_or_else(|e| panic!("{name}: {e}")); // ok: test support; a missing fixture is a broken checkout
+    let p = img.profile_from(found).unwrap_or_else(|e| {
+        panic!("{name}: {e}") // ok: test support
+    });
     SimTransport::new(Simulator::new(UserCard::new(p), img), name)
 }
 
